@@ -1,0 +1,137 @@
+package config
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// FieldError names the configuration key that holds a bad value.
+type FieldError struct {
+	Key string
+	Msg string
+}
+
+func (e *FieldError) Error() string { return e.Key + ": " + e.Msg }
+
+// Validate checks every value a person can get wrong and names the key of each fault.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &FieldError{Key: key, Msg: fmt.Sprintf(format, args...)})
+	}
+	if c.Lab.Dir == "" {
+		bad("lab.dir", "must not be empty")
+	}
+	e := c.Edge
+	if e.FQDN == "" || strings.ContainsAny(e.FQDN, " /:") {
+		bad("edge.fqdn", "%q is not a host name", e.FQDN)
+	}
+	if len(e.Domains) == 0 {
+		bad("edge.domains", "the Edge must serve at least one SIP domain")
+	}
+	if _, _, err := net.SplitHostPort(e.Listen); err != nil {
+		bad("edge.listen", "%q is not HOST:PORT", e.Listen)
+	}
+	if e.HandshakeTimeout <= 0 {
+		bad("edge.handshake_timeout", "must be positive, got %s", e.HandshakeTimeout)
+	}
+	if e.IdleTimeout <= 0 {
+		bad("edge.idle_timeout", "must be positive, got %s", e.IdleTimeout)
+	}
+	if e.MaxMessageBytes < 1024 {
+		bad("edge.max_message_bytes", "must be at least 1024, got %d", e.MaxMessageBytes)
+	}
+	if (e.CertFile == "") != (e.KeyFile == "") {
+		bad("edge.cert_file", "cert_file and key_file go together")
+	}
+	switch e.Trust.Profile {
+	case ProfileOnPrem, ProfileOffice365:
+	default:
+		bad("edge.trust.profile", "%q is not one of %s, %s", e.Trust.Profile, ProfileOnPrem, ProfileOffice365)
+	}
+	lo, errLo := TLSVersion(e.TLS.MinVersion)
+	if errLo != nil {
+		bad("edge.tls.min_version", "%v", errLo)
+	}
+	hi, errHi := TLSVersion(e.TLS.MaxVersion)
+	if errHi != nil {
+		bad("edge.tls.max_version", "%v", errHi)
+	}
+	if errLo == nil && errHi == nil && lo > hi {
+		bad("edge.tls.min_version", "%s is above max_version %s", e.TLS.MinVersion, e.TLS.MaxVersion)
+	}
+	switch e.Diagnostics {
+	case DiagnosticsAnnotated, DiagnosticsFaithful:
+	default:
+		bad("edge.diagnostics", "%q is not one of %s, %s", e.Diagnostics, DiagnosticsAnnotated, DiagnosticsFaithful)
+	}
+	if e.ServerHeader == "" {
+		bad("edge.server_header", "must not be empty")
+	}
+	for i, a := range e.Federation.Allowed {
+		if a.Domain == "" {
+			bad(fmt.Sprintf("edge.federation.allowed[%d].domain", i), "must not be empty")
+		}
+	}
+	if e.EdgeLog.Machine == "" {
+		bad("edge.edge_log.machine", "must not be empty")
+	}
+	if e.AnswerDelay < 0 {
+		bad("edge.answer_delay", "must not be negative, got %s", e.AnswerDelay)
+	}
+	if e.HangupAfter < 0 {
+		bad("edge.hangup_after", "must not be negative, got %s", e.HangupAfter)
+	}
+	if _, _, err := RTPPortRange(e.RTPPorts); err != nil {
+		bad("edge.rtp_ports", "%v", err)
+	}
+	if c.DNS.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.DNS.Listen); err != nil {
+			bad("dns.listen", "%q is not HOST:PORT (or \"\" to disable)", c.DNS.Listen)
+		}
+	}
+	switch r := c.DNS.Resolver; {
+	case r == "embedded" || r == "system":
+	default:
+		if _, _, err := net.SplitHostPort(r); err != nil {
+			bad("dns.resolver", "%q is not embedded, system or HOST:PORT", r)
+		}
+	}
+	if c.DNS.Timeout <= 0 {
+		bad("dns.timeout", "must be positive, got %s", c.DNS.Timeout)
+	}
+	return errors.Join(errs...)
+}
+
+// TLSVersion turns "1.0" … "1.3" into the crypto/tls constant.
+func TLSVersion(s string) (uint16, error) {
+	switch s {
+	case "1.0":
+		return tls.VersionTLS10, nil
+	case "1.1":
+		return tls.VersionTLS11, nil
+	case "1.2":
+		return tls.VersionTLS12, nil
+	case "1.3":
+		return tls.VersionTLS13, nil
+	}
+	return 0, fmt.Errorf("%q is not a TLS version (1.0, 1.1, 1.2, 1.3)", s)
+}
+
+// RTPPortRange parses "LOW-HIGH", the ports offered in SDP answers.
+func RTPPortRange(s string) (lo, hi int, err error) {
+	a, b, ok := strings.Cut(s, "-")
+	if !ok {
+		return 0, 0, fmt.Errorf("%q is not LOW-HIGH", s)
+	}
+	lo, errA := strconv.Atoi(strings.TrimSpace(a))
+	hi, errB := strconv.Atoi(strings.TrimSpace(b))
+	if errA != nil || errB != nil || lo < 1024 || hi > 65535 || lo > hi {
+		return 0, 0, fmt.Errorf("%q is not a port range within 1024-65535", s)
+	}
+	return lo, hi, nil
+}
