@@ -1,0 +1,63 @@
+package edge
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Attr is one ordered name="value" pair of an ms-diagnostics header or an Edge-log Data line.
+type Attr struct{ Key, Value string }
+
+// Diagnostic is one ms-diagnostics entry. Attribute order is part of the wire contract.
+type Diagnostic struct {
+	Code   int
+	Reason string
+	Attrs  []Attr
+}
+
+// Header renders the header value exactly as the Edge writes it:
+// code;reason="…";attr="…"…;source="<edge fqdn>" with no spaces anywhere.
+func (d Diagnostic) Header(source string) string {
+	var b strings.Builder
+	b.Grow(64 + len(d.Reason) + 32*len(d.Attrs))
+	b.WriteString(strconv.Itoa(d.Code))
+	b.WriteString(`;reason="`)
+	b.WriteString(d.Reason)
+	b.WriteByte('"')
+	for _, a := range d.Attrs {
+		b.WriteByte(';')
+		writeAttr(&b, a)
+	}
+	b.WriteString(`;source="`)
+	b.WriteString(source)
+	b.WriteByte('"')
+	return b.String()
+}
+
+// Attr returns the value of the named attribute, "" when absent.
+func (d Diagnostic) Attr(key string) string {
+	for _, a := range d.Attrs {
+		if a.Key == key {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+func writeAttr(b *strings.Builder, a Attr) {
+	b.WriteString(a.Key)
+	b.WriteString(`="`)
+	b.WriteString(a.Value)
+	b.WriteByte('"')
+}
+
+func joinAttrs(attrs []Attr) string {
+	var b strings.Builder
+	for i, a := range attrs {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		writeAttr(&b, a)
+	}
+	return b.String()
+}

@@ -1,0 +1,107 @@
+package edge
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/edgesim/edgesim/certs"
+)
+
+// The seed's two Edge-log records, reproduced byte for byte from the verdicts the policy builds.
+func TestSeedEdgeLogRecords(t *testing.T) {
+	tests := []struct {
+		name    string
+		golden  string
+		verdict Verdict
+		header  RecordHeader
+		msg     MessageInfo
+	}{
+		{
+			name:    "1009 SRV points outside the domain",
+			golden:  "testdata/seed-record-1009.log",
+			verdict: NoSRVMatch("acano.steven.lab", []SRVTarget{{Target: "vcse.steven.lab.", Port: 5061}}),
+			header: RecordHeader{Machine: "sfvedge", PID: 0x0584, TID: 0x0A44, Sequence: 0x773E, Correlation: 156659184,
+				Time: time.Date(2017, 3, 2, 7, 10, 46, 230_000_000, time.UTC)},
+			msg: MessageInfo{StartLine: "INVITE sip:stejanss@skype.lab SIP/2.0", CallID: "f1b3ad5d-183b-4632-b210-c2f9bec71960",
+				CSeq: "2066245576 INVITE", Peer: FormatPeer("vcse.steven.lab", 25002)},
+		},
+		{
+			name:    "1010 certificate lacks the SRV FQDN",
+			golden:  "testdata/seed-record-1010.log",
+			verdict: CertTrust(certs.FaultWrongPrincipal, "vcse.acano.steven.lab", "vcse.steven.lab"),
+			header: RecordHeader{Machine: "sfvedge", PID: 0x0B60, TID: 0x0D6C, Sequence: 0x5602, Correlation: 3634190282,
+				Time: time.Date(2017, 3, 2, 6, 30, 40, 25_000_000, time.UTC)},
+			msg: MessageInfo{StartLine: "INVITE sip:stejanss@skype.lab SIP/2.0", CallID: "e144704c-1dd0-4ea7-929f-77e7e071c24c",
+				CSeq: "1567605805 INVITE", Peer: FormatPeer("vcse.steven.lab", 25001)},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want, err := os.ReadFile(tc.golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(want, []byte("\r\n")) {
+				t.Fatalf("%s lost its CRLF line ends (check .gitattributes)", tc.golden)
+			}
+			got := AppendRecord(nil, tc.header, *tc.verdict.Record, tc.msg)
+			if !bytes.Equal(got, want) {
+				t.Errorf("record differs from the seed\n got: %q\nwant: %q", got, want)
+			}
+		})
+	}
+}
+
+// The writer numbers records, stamps the clock and keeps each record whole under concurrency.
+func TestLogWriterSequenceAndClock(t *testing.T) {
+	var buf bytes.Buffer
+	clock := time.Date(2026, 11, 26, 5, 0, 0, 0, time.UTC)
+	corr := uint32(41)
+	w := NewLogWriter(&buf, LogWriterOptions{Machine: "lab", PID: 0x10, TID: func() uint16 { return 0x20 },
+		Sequence: 0xFFFF, Now: func() time.Time { return clock }, Correlation: func() uint32 { corr++; return corr }})
+	rec := *NoSRV("x.lab", "no SRV records").Record
+	for range 2 {
+		if _, err := w.Write(rec, MessageInfo{StartLine: "OPTIONS sip:a@skype.lab SIP/2.0"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"TL_WARN(TF_DIAG) [lab\\lab]0010.0020::11/26/2026-05:00:00.000.0000FFFF (SIPStack,SIPAdminLog::WriteDiagnosticEvent:SIPAdminLog.cpp(830)) [42] $$begin_record\r\n",
+		"::11/26/2026-05:00:00.000.00010000 (SIPStack",
+		"[43] $$begin_record",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "$$end_record\r\n"); n != 2 {
+		t.Errorf("%d records, want 2", n)
+	}
+}
+
+// The seed's outbound ms-diagnostics lines, byte for byte.
+func TestSeedDiagnosticLines(t *testing.T) {
+	tests := []struct {
+		golden string
+		v      Verdict
+	}{
+		{"testdata/seed-diag-1009.golden", NoSRVMatch("cms.steven.lab", []SRVTarget{{Target: "vcse.sub.cms.steven.lab", Port: 5061}})},
+		{"testdata/seed-diag-1010.golden", CertTrust(certs.FaultWrongPrincipal, "vcse.cms.steven.lab", "vcse.steven.lab")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.golden, func(t *testing.T) {
+			want, err := os.ReadFile(tc.golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := "ms-diagnostics: " + tc.v.Diagnostic.Header("sip.skype.lab")
+			if got != string(want) {
+				t.Errorf("\n got: %s\nwant: %s", got, want)
+			}
+		})
+	}
+}

@@ -1,0 +1,160 @@
+package edge
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/rs/zerolog"
+
+	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/config"
+	"github.com/edgesim/edgesim/labdns"
+	"github.com/edgesim/edgesim/sipstack"
+)
+
+// syncBuffer is an Edge-log sink tests can read while the Edge writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// testEdge is a running Edge on 127.0.0.1:0 whose resolver asks a real lab DNS server over UDP.
+type testEdge struct {
+	t       *testing.T
+	lab     *Lab
+	svc     *Service
+	edgeLog *syncBuffer
+	addr    string
+}
+
+type edgeOption func(*config.Config)
+
+func withZones(z map[string]string) edgeOption { return func(c *config.Config) { c.DNS.Zones = z } }
+
+func startEdge(t *testing.T, opts ...edgeOption) *testEdge {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Lab.Dir = t.TempDir()
+	cfg.Edge.Listen = "127.0.0.1:0"
+	cfg.Edge.HandshakeTimeout = 2 * time.Second
+	cfg.DNS.Listen = ""
+	cfg.DNS.Timeout = 500 * time.Millisecond
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.DNS.Resolver == "embedded" {
+		zones := cfg.DNS.Zones
+		if len(zones) == 0 {
+			zones = labdns.DefaultZones()
+		}
+		zs, err := labdns.ParseZones(zones)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dns := labdns.NewServer(zs, zerolog.Nop())
+		if err := dns.Start("127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = dns.Close() })
+		cfg.DNS.Resolver = dns.Addr()
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	lab, err := OpenLab(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &testEdge{t: t, lab: lab, edgeLog: &syncBuffer{}}
+	e.svc, err = NewService(lab, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel), ServiceOptions{EdgeLog: e.edgeLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		_ = e.svc.Close(ctx)
+	})
+	e.addr = e.svc.SIPAddr().String()
+	return e
+}
+
+func (e *testEdge) issue(iss certs.Issuer, req certs.LeafRequest) *tls.Certificate {
+	e.t.Helper()
+	ca, _, err := certs.EnsureCA(e.lab.Config.Lab.Dir, iss, certs.CAOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	leaf, err := ca.Issue(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	c := leaf.TLSCertificate()
+	return &c
+}
+
+// peer is an Expressway-E stand-in presenting cert (nil: none) and trusting the lab CA for the Edge.
+func (e *testEdge) peer(cert *tls.Certificate) *sipstack.PeerClient {
+	e.t.Helper()
+	roots := x509.NewCertPool()
+	roots.AddCert(e.lab.CA.Cert)
+	p, err := sipstack.NewPeerClient(sipstack.PeerClientConfig{Certificate: cert, EdgeRoots: roots,
+		EdgeFQDN: e.lab.Config.Edge.FQDN, Logger: zerolog.New(zerolog.NewTestWriter(e.t)).Level(zerolog.WarnLevel)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+func (e *testEdge) request(p *sipstack.PeerClient, method sip.RequestMethod, from, to string) *sip.Request {
+	e.t.Helper()
+	req, err := p.NewRequest(method, from, to, e.addr)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return req
+}
+
+// call places an INVITE and hangs up at once when answered.
+func (e *testEdge) call(p *sipstack.PeerClient, from, to string) *sipstack.CallResult {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := p.Call(ctx, e.request(p, sip.INVITE, from, to), nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res
+}
+
+func diagnostic(r *sip.Response) string {
+	if h := r.GetHeader("ms-diagnostics"); h != nil {
+		return h.Value()
+	}
+	return ""
+}
+
+func zone(lines ...string) string { return strings.Join(lines, "\n") + "\n" }

@@ -1,0 +1,160 @@
+package edge
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/config"
+	"github.com/edgesim/edgesim/labdns"
+)
+
+// Lab is everything a command needs from the configuration and the lab directory:
+// the CA, the Edge's own certificate, the trust pool, the zones, the resolver and the policy.
+type Lab struct {
+	Config       config.Config
+	CA           *certs.CA
+	EdgeCert     tls.Certificate
+	EdgeCertFile string
+	EdgeKeyFile  string
+	Roots        *x509.CertPool
+	Zones        *labdns.ZoneSet
+	Resolver     labdns.Resolver
+	Policy       *Policy
+	EdgeLogFile  string
+}
+
+// OpenLab prepares the lab directory (creating the CA and the Edge certificate on first use) and
+// builds the Edge's policy from cfg. It never leaves a half-written lab: errors name the file.
+func OpenLab(cfg config.Config) (*Lab, error) {
+	l := &Lab{Config: cfg}
+	ca, _, err := certs.EnsureCA(cfg.Lab.Dir, certs.IssuerLab, certs.CAOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("lab CA: %w", err)
+	}
+	l.CA = ca
+	if err := l.loadEdgeCert(); err != nil {
+		return nil, err
+	}
+	if l.Roots, err = TrustPool(cfg, ca); err != nil {
+		return nil, err
+	}
+	zones := cfg.DNS.Zones
+	if len(zones) == 0 {
+		zones = labdns.DefaultZones()
+	}
+	if l.Zones, err = labdns.ParseZones(zones); err != nil {
+		return nil, fmt.Errorf("dns.zones: %w", err)
+	}
+	if l.Resolver, err = labdns.NewResolver(cfg.DNS.Resolver, l.Zones, labdns.ResolverOptions{Timeout: cfg.DNS.Timeout}); err != nil {
+		return nil, fmt.Errorf("dns.resolver: %w", err)
+	}
+	l.Policy = NewPolicy(cfg.Edge, l.Roots)
+	l.EdgeLogFile = cfg.Edge.EdgeLog.File
+	if l.EdgeLogFile == "" {
+		l.EdgeLogFile = filepath.Join(cfg.Lab.Dir, "edge.log")
+	}
+	return l, nil
+}
+
+// NewPolicy turns the edge section of the configuration into a Policy.
+func NewPolicy(e config.Edge, roots *x509.CertPool) *Policy {
+	allowed := make(map[string]string, len(e.Federation.Allowed))
+	for _, a := range e.Federation.Allowed {
+		allowed[normalize(a.Domain)] = a.ProxyFQDN
+	}
+	return &Policy{
+		FQDN:             e.FQDN,
+		Domains:          e.Domains,
+		Users:            e.Users,
+		Roots:            roots,
+		PartnerDiscovery: e.Federation.PartnerDiscovery,
+		Allowed:          allowed,
+		Blocked:          e.Federation.Blocked,
+	}
+}
+
+// TrustPool is the set of roots the Edge accepts: on onprem the lab CA plus trust.ca_files;
+// on office365 only trust.public_ca_files, as Office 365 accepts only public CAs.
+func TrustPool(cfg config.Config, labCA *certs.CA) (*x509.CertPool, error) {
+	t := cfg.Edge.Trust
+	pool := x509.NewCertPool()
+	files := t.CAFiles
+	if t.Profile == config.ProfileOffice365 {
+		files = t.PublicCAFiles
+	} else {
+		pool.AddCert(labCA.Cert)
+	}
+	for _, f := range files {
+		cs, err := certs.ReadCertificates(f)
+		if err != nil {
+			return nil, fmt.Errorf("edge.trust: %w", err)
+		}
+		for _, c := range cs {
+			pool.AddCert(c)
+		}
+	}
+	return pool, nil
+}
+
+// loadEdgeCert uses edge.cert_file when given; otherwise the lab's edge.pem, issued anew when missing,
+// expiring, not naming edge.fqdn or not from the current lab CA.
+func (l *Lab) loadEdgeCert() error {
+	e := l.Config.Edge
+	if e.CertFile != "" {
+		c, err := certs.LoadKeyPair(e.CertFile, e.KeyFile)
+		if err != nil {
+			return fmt.Errorf("edge.cert_file: %w", err)
+		}
+		l.EdgeCert, l.EdgeCertFile, l.EdgeKeyFile = c, e.CertFile, e.KeyFile
+		return nil
+	}
+	prefix := filepath.Join(l.Config.Lab.Dir, "edge")
+	l.EdgeCertFile, l.EdgeKeyFile = prefix+".pem", prefix+".key"
+	c, err := certs.LoadKeyPair(l.EdgeCertFile, l.EdgeKeyFile)
+	if err == nil && l.edgeCertUsable(c) {
+		l.EdgeCert = c
+		return nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("edge certificate: %w (delete it to have a new one issued)", err)
+	}
+	leaf, err := l.CA.Issue(certs.LeafRequest{CommonName: e.FQDN})
+	if err != nil {
+		return fmt.Errorf("edge certificate: %w", err)
+	}
+	if _, _, err := leaf.WriteFiles(prefix); err != nil {
+		return fmt.Errorf("edge certificate: %w", err)
+	}
+	l.EdgeCert = leaf.TLSCertificate()
+	return nil
+}
+
+func (l *Lab) edgeCertUsable(c tls.Certificate) bool {
+	if c.Leaf == nil {
+		return false
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(l.CA.Cert)
+	res := certs.Check(certs.CheckInput{Chain: []*x509.Certificate{c.Leaf}, FQDN: l.Config.Edge.FQDN,
+		Roots: roots, Now: time.Now().Add(24 * time.Hour), Usage: x509.ExtKeyUsageServerAuth})
+	return res.Fault == certs.FaultNone
+}
+
+// OpenEdgeLog opens the Edge log for appending (0600: it holds peer names and call ids).
+func (l *Lab) OpenEdgeLog() (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(l.EdgeLogFile), 0o700); err != nil {
+		return nil, fmt.Errorf("edge log %s: %w", l.EdgeLogFile, err)
+	}
+	f, err := os.OpenFile(l.EdgeLogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("edge log: %w", err)
+	}
+	return f, nil
+}

@@ -1,0 +1,211 @@
+package edge
+
+import (
+	"crypto/x509"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/edgesim/edgesim/certs"
+)
+
+func srvOK(targets ...string) SRVResult {
+	r := SRVResult{}
+	for i, t := range targets {
+		r.Targets = append(r.Targets, SRVTarget{Target: t, Port: 5061, Priority: uint16(i)})
+	}
+	return r
+}
+
+func TestInDomain(t *testing.T) {
+	tests := []struct {
+		target, domain string
+		want           bool
+	}{
+		{"vcse.cms.steven.lab", "cms.steven.lab", true},
+		{"VCSE.CMS.Steven.Lab.", "cms.steven.lab.", true},
+		{"vcse.sub.cms.steven.lab", "cms.steven.lab", false},
+		{"vcse.steven.lab", "acano.steven.lab", false},
+		{"cms.steven.lab", "cms.steven.lab", false},
+		{"steven.lab", "cms.steven.lab", false},
+		{".cms.steven.lab", "cms.steven.lab", false},
+		{"vcse.cms.steven.lab", "", false},
+	}
+	for _, tc := range tests {
+		if got := InDomain(tc.target, tc.domain); got != tc.want {
+			t.Errorf("InDomain(%q, %q) = %v, want %v", tc.target, tc.domain, got, tc.want)
+		}
+	}
+}
+
+// One row per behaviour of spec §2 on the pure inbound policy.
+func TestDecideInbound(t *testing.T) {
+	p := newTestPKI(t)
+	now := time.Now()
+	acanoGood := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})
+	vcseOnly := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"})
+	type want struct {
+		allow     bool
+		status    int
+		code      int
+		result    ResultCode
+		matched   string
+		attrs     []Attr
+		errorType string
+	}
+	base := func() *Policy {
+		return &Policy{FQDN: "sip.skype.lab", Domains: []string{"skype.lab"}, Roots: p.labRoots, PartnerDiscovery: true}
+	}
+	req := func(from string, chain []*x509.Certificate) InboundRequest {
+		return InboundRequest{RequestURIUser: "stejanss", RequestURIHost: "skype.lab", FromHost: from, PeerChain: chain}
+	}
+	tests := []struct {
+		name   string
+		policy func() *Policy
+		req    InboundRequest
+		srv    SRVResult
+		want   want
+	}{
+		{"correct SRV and certificate", base, req("acano.steven.lab", acanoGood), srvOK("vcse.acano.steven.lab"),
+			want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
+		{"SRV points to another domain", base, req("acano.steven.lab", vcseOnly), srvOK("vcse.steven.lab."),
+			want{status: 504, code: 1009, result: ResultNoSRVMatch,
+				attrs: []Attr{{"domain", "acano.steven.lab"}, {"fqdn1", "vcse.steven.lab:5061"}}}},
+		{"SRV points to a subdomain", base, req("cms.steven.lab", vcseOnly), srvOK("vcse.sub.cms.steven.lab"),
+			want{status: 504, code: 1009, result: ResultNoSRVMatch,
+				attrs: []Attr{{"domain", "cms.steven.lab"}, {"fqdn1", "vcse.sub.cms.steven.lab:5061"}}}},
+		{"SRV target is the domain itself", base, req("cms.steven.lab", vcseOnly), srvOK("cms.steven.lab"),
+			want{status: 504, code: 1009, result: ResultNoSRVMatch}},
+		{"no SRV record", base, req("acano.steven.lab", acanoGood), SRVResult{Err: errors.New("NXDOMAIN")},
+			want{status: 504, code: 1008, result: ResultNoSRV, attrs: []Attr{{"domain", "acano.steven.lab"}}}},
+		{"empty SRV answer", base, req("acano.steven.lab", acanoGood), SRVResult{},
+			want{status: 504, code: 1008, result: ResultNoSRV}},
+		{"IP-literal From host", base, req("192.0.2.7", acanoGood), srvOK("vcse.acano.steven.lab"),
+			want{status: 504, code: 1008, result: ResultNoSRV}},
+		{"certificate lacks the SRV FQDN", base, req("acano.steven.lab", vcseOnly), srvOK("vcse.acano.steven.lab"),
+			want{status: 504, code: 1010, result: ResultCertMismatch, errorType: certs.FaultWrongPrincipal.ErrorType(),
+				attrs: []Attr{{"ErrorType", "The peer certificate does not contain a matching FQDN"}, {"tls-target", "vcse.acano.steven.lab"},
+					{"PeerServer", "vcse.steven.lab"}, {"HRESULT", "0x80090322(SEC_E_WRONG_PRINCIPAL)"}}}},
+		{"untrusted CA", base, req("acano.steven.lab", p.chain(certs.IssuerUntrusted, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})),
+			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, result: ResultCertUntrusted, errorType: certs.FaultUntrustedRoot.ErrorType()}},
+		{"expired certificate", base, req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", Expired: true})),
+			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, result: ResultCertExpired, errorType: certs.FaultExpired.ErrorType()}},
+		{"CN-only certificate without SAN is accepted", base,
+			req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", NoSAN: true})),
+			srvOK("vcse.acano.steven.lab"), want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
+		{"SAN present and the FQDN only in the CN", base,
+			req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", SANs: []string{"vcse.steven.lab"}})),
+			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, result: ResultCertMismatch}},
+		{"wildcard SAN", base,
+			req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab", SANs: []string{"*.acano.steven.lab"}})),
+			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, result: ResultCertMismatch}},
+		{"several SRV targets, one in the domain", base, req("acano.steven.lab", acanoGood),
+			srvOK("vcse.steven.lab", "edge.example.com", "vcse.acano.steven.lab"), want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
+		{"several SRV targets, none in the domain", base, req("acano.steven.lab", acanoGood), srvOK("vcse.steven.lab", "vcse.sub.acano.steven.lab"),
+			want{status: 504, code: 1009, result: ResultNoSRVMatch,
+				attrs: []Attr{{"domain", "acano.steven.lab"}, {"fqdn1", "vcse.steven.lab:5061"}, {"fqdn2", "vcse.sub.acano.steven.lab:5061"}}}},
+		{"office365 profile refuses the lab CA", func() *Policy { q := base(); q.Roots = p.publicRoots; return q },
+			req("acano.steven.lab", acanoGood), srvOK("vcse.acano.steven.lab"),
+			want{status: 504, code: 1010, result: ResultCertUntrusted}},
+		{"office365 profile accepts a public CA", func() *Policy { q := base(); q.Roots = p.publicRoots; return q },
+			req("acano.steven.lab", p.chain(certs.IssuerPublic, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})), srvOK("vcse.acano.steven.lab"),
+			want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
+		{"P-Asserted-Identity wins over From", base,
+			InboundRequest{RequestURIUser: "stejanss", RequestURIHost: "skype.lab", FromHost: "steven.lab", PAIHost: "acano.steven.lab", PeerChain: acanoGood},
+			srvOK("vcse.acano.steven.lab"), want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
+		{"blocked domain", func() *Policy { q := base(); q.Blocked = []string{"Acano.Steven.Lab"}; return q },
+			req("acano.steven.lab", acanoGood), srvOK("vcse.acano.steven.lab"),
+			want{status: 403, code: 1002, result: ResultDomainBlocked}},
+		{"discovery off and domain not allowed", func() *Policy { q := base(); q.PartnerDiscovery = false; return q },
+			req("acano.steven.lab", acanoGood), srvOK("vcse.acano.steven.lab"),
+			want{status: 403, code: 1002, result: ResultDomainNotAllow}},
+		{"allowed domain with proxy FQDN needs no SRV", func() *Policy {
+			q := base()
+			q.PartnerDiscovery = false
+			q.Allowed = map[string]string{"acano.steven.lab": "vcse.steven.lab"}
+			return q
+		}, req("acano.steven.lab", vcseOnly), SRVResult{Err: errors.New("not asked")},
+			want{allow: true, status: 200, matched: "vcse.steven.lab"}},
+		{"allowed domain with proxy FQDN, certificate names something else", func() *Policy {
+			q := base()
+			q.Allowed = map[string]string{"acano.steven.lab": "vcse.steven.lab"}
+			return q
+		}, req("acano.steven.lab", acanoGood), SRVResult{},
+			want{status: 504, code: 1010, result: ResultCertMismatch}},
+		{"request for a domain the Edge does not serve", base,
+			InboundRequest{RequestURIUser: "bob", RequestURIHost: "other.lab", FromHost: "acano.steven.lab", PeerChain: acanoGood},
+			srvOK("vcse.acano.steven.lab"), want{status: 404, code: 1003, result: ResultUnknownUser}},
+		{"unknown user when users are listed", func() *Policy { q := base(); q.Users = []string{"sip:alice@skype.lab"}; return q },
+			req("acano.steven.lab", acanoGood), srvOK("vcse.acano.steven.lab"), want{status: 404, code: 1003, result: ResultUnknownUser}},
+		{"known user when users are listed", func() *Policy { q := base(); q.Users = []string{"stejanss@skype.lab"}; return q },
+			req("acano.steven.lab", acanoGood), srvOK("vcse.acano.steven.lab"), want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
+		{"no client certificate", base, req("acano.steven.lab", nil), srvOK("vcse.acano.steven.lab"),
+			want{status: 504, code: 1010, result: ResultNoCert}},
+		{"no From domain", base, req("", acanoGood), srvOK(), want{status: 400}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := tc.policy().DecideInbound(tc.req, tc.srv, now)
+			if v.Allow != tc.want.allow || v.Status != tc.want.status {
+				t.Fatalf("allow=%v status=%d, want allow=%v status=%d (%+v)", v.Allow, v.Status, tc.want.allow, tc.want.status, v.Diagnostic)
+			}
+			if v.MatchedFQDN != tc.want.matched {
+				t.Errorf("matched %q, want %q", v.MatchedFQDN, tc.want.matched)
+			}
+			if tc.want.code == 0 {
+				if v.Diagnostic != nil {
+					t.Errorf("unexpected diagnostic %d", v.Diagnostic.Code)
+				}
+				return
+			}
+			if v.Diagnostic == nil || v.Diagnostic.Code != tc.want.code {
+				t.Fatalf("diagnostic %+v, want code %d", v.Diagnostic, tc.want.code)
+			}
+			if v.Record == nil || v.Record.Result != tc.want.result {
+				t.Errorf("record %+v, want result %s", v.Record, tc.want.result.Name)
+			}
+			if tc.want.attrs != nil && !equalAttrs(v.Diagnostic.Attrs, tc.want.attrs) {
+				t.Errorf("attrs %q, want %q", v.Diagnostic.Attrs, tc.want.attrs)
+			}
+			if tc.want.errorType != "" && v.Diagnostic.Attr("ErrorType") != tc.want.errorType {
+				t.Errorf("ErrorType %q, want %q", v.Diagnostic.Attr("ErrorType"), tc.want.errorType)
+			}
+		})
+	}
+}
+
+func equalAttrs(a, b []Attr) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestOutboundTargetsOrder(t *testing.T) {
+	pol := &Policy{PartnerDiscovery: true}
+	got, v := pol.OutboundTargets("cms.steven.lab", SRVResult{Targets: []SRVTarget{
+		{Target: "b.cms.steven.lab", Port: 5061, Priority: 10, Weight: 1},
+		{Target: "a.cms.steven.lab", Port: 5061, Priority: 10, Weight: 50},
+		{Target: "x.other.lab", Port: 5061, Priority: 0},
+		{Target: "c.cms.steven.lab", Port: 5062, Priority: 5},
+	}})
+	if v != nil {
+		t.Fatalf("refused: %+v", v.Diagnostic)
+	}
+	var names []string
+	for _, g := range got {
+		names = append(names, g.Target)
+	}
+	want := []string{"c.cms.steven.lab", "a.cms.steven.lab", "b.cms.steven.lab"}
+	if len(names) != 3 || names[0] != want[0] || names[1] != want[1] || names[2] != want[2] {
+		t.Errorf("order %v, want %v", names, want)
+	}
+	if _, v := pol.OutboundTargets("cms.steven.lab", srvOK("vcse.sub.cms.steven.lab")); v == nil || v.Diagnostic.Code != CodeNoSRVMatch {
+		t.Errorf("subdomain target not refused with 1009: %+v", v)
+	}
+}

@@ -1,0 +1,128 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/edgesim/edgesim/config"
+	"github.com/edgesim/edgesim/labdns"
+	"github.com/edgesim/edgesim/sipstack"
+)
+
+// Service is the running Edge: the lab DNS server, the SIP listener and the policy between them.
+type Service struct {
+	lab       *Lab
+	log       zerolog.Logger
+	edgeLog   *LogWriter
+	logFile   io.Closer
+	sip       *sipstack.Server
+	dns       *labdns.Server
+	annotated bool
+	now       func() time.Time
+}
+
+// ServiceOptions are the seams tests and scenarios use; zero values mean "as configured".
+type ServiceOptions struct {
+	EdgeLog     io.Writer        // default: the lab's edge.log file
+	EdgeLogOpts LogWriterOptions // header fields of Edge-log records
+	Now         func() time.Time // the clock certificate validity is judged by
+}
+
+// NewService builds the Edge from a prepared lab; Start binds its sockets.
+func NewService(lab *Lab, log zerolog.Logger, opts ServiceOptions) (*Service, error) {
+	cfg := lab.Config
+	s := &Service{lab: lab, log: log.With().Str("component", "edge").Logger(),
+		annotated: cfg.Edge.Diagnostics == config.DiagnosticsAnnotated, now: opts.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	w := opts.EdgeLog
+	if w == nil {
+		f, err := lab.OpenEdgeLog()
+		if err != nil {
+			return nil, err
+		}
+		w, s.logFile = f, f
+	}
+	lo := opts.EdgeLogOpts
+	if lo.Machine == "" {
+		lo.Machine = cfg.Edge.EdgeLog.Machine
+	}
+	s.edgeLog = NewLogWriter(w, lo)
+	minTLS, _ := config.TLSVersion(cfg.Edge.TLS.MinVersion)
+	maxTLS, _ := config.TLSVersion(cfg.Edge.TLS.MaxVersion)
+	lo32, hi32, _ := config.RTPPortRange(cfg.Edge.RTPPorts)
+	srv, err := sipstack.NewServer(sipstack.Config{
+		Certificate:       lab.EdgeCert,
+		RequireClientCert: cfg.Edge.RequireClientCert,
+		MinTLS:            minTLS,
+		MaxTLS:            maxTLS,
+		HandshakeTimeout:  cfg.Edge.HandshakeTimeout,
+		IdleTimeout:       cfg.Edge.IdleTimeout,
+		MaxMessageBytes:   cfg.Edge.MaxMessageBytes,
+		ServerHeader:      cfg.Edge.ServerHeader,
+		ContactHost:       cfg.Edge.FQDN,
+		RTPPortLow:        lo32,
+		RTPPortHigh:       hi32,
+		AnswerDelay:       cfg.Edge.AnswerDelay,
+		HangupAfter:       cfg.Edge.HangupAfter,
+		Logger:            s.log,
+	}, s)
+	if err != nil {
+		s.closeLog()
+		return nil, err
+	}
+	s.sip = srv
+	return s, nil
+}
+
+// Start serves the lab DNS (unless dns.listen is "") and the SIP listener.
+func (s *Service) Start() error {
+	cfg := s.lab.Config
+	if cfg.DNS.Listen != "" {
+		s.dns = labdns.NewServer(s.lab.Zones, s.log.With().Str("component", "labdns").Logger())
+		if err := s.dns.Start(cfg.DNS.Listen); err != nil {
+			return fmt.Errorf("lab DNS on %s: %w", cfg.DNS.Listen, err)
+		}
+	}
+	if err := s.sip.Listen(cfg.Edge.Listen); err != nil {
+		if s.dns != nil {
+			_ = s.dns.Close()
+		}
+		return err
+	}
+	return nil
+}
+
+// SIPAddr is the bound SIP/TLS address.
+func (s *Service) SIPAddr() net.Addr { return s.sip.Addr() }
+
+// DNSAddr is the bound lab DNS address, "" when disabled.
+func (s *Service) DNSAddr() string {
+	if s.dns == nil {
+		return ""
+	}
+	return s.dns.Addr()
+}
+
+// Close stops the listeners; in-flight transactions get until ctx ends.
+func (s *Service) Close(ctx context.Context) error {
+	err := s.sip.Close(ctx)
+	if s.dns != nil {
+		err = errors.Join(err, s.dns.Close())
+	}
+	s.closeLog()
+	return err
+}
+
+func (s *Service) closeLog() {
+	if s.logFile != nil {
+		_ = s.logFile.Close()
+	}
+}

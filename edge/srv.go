@@ -1,0 +1,66 @@
+package edge
+
+import (
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// SRVTarget is one answer of _sipfederationtls._tcp.<domain>.
+type SRVTarget struct {
+	Target   string
+	Port     uint16
+	Priority uint16
+	Weight   uint16
+}
+
+// HostPort is the fqdnN attribute form: vcse.steven.lab:5061.
+func (t SRVTarget) HostPort() string {
+	return strings.TrimSuffix(t.Target, ".") + ":" + strconv.Itoa(int(t.Port))
+}
+
+// SRVResult is what the resolver said about a domain; Err set means no usable records.
+type SRVResult struct {
+	Targets []SRVTarget
+	Err     error
+}
+
+// FederationSRVName is the record the Edge looks up for a domain.
+func FederationSRVName(domain string) string { return "_sipfederationtls._tcp." + normalize(domain) }
+
+// InDomain is the seed's DNS rule: the target minus its first label must equal the domain exactly.
+// vcse.cms.steven.lab is in cms.steven.lab; vcse.sub.cms.steven.lab and cms.steven.lab itself are not.
+func InDomain(target, domain string) bool {
+	t, d := normalize(target), normalize(domain)
+	first, rest, ok := strings.Cut(t, ".")
+	return ok && first != "" && d != "" && rest == d
+}
+
+// IsIPLiteral reports a host that is an address, which has no SRV record to look up.
+func IsIPLiteral(host string) bool {
+	_, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil
+}
+
+func normalize(s string) string {
+	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "."))
+}
+
+// inDomainTargets keeps the targets that satisfy the DNS rule, in RFC 2782 order:
+// lowest priority first, then heaviest weight (deterministic, so the lab is reproducible).
+func inDomainTargets(domain string, all []SRVTarget) []SRVTarget {
+	var out []SRVTarget
+	for _, t := range all {
+		if InDomain(t.Target, domain) {
+			out = append(out, t)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b SRVTarget) int {
+		if a.Priority != b.Priority {
+			return int(a.Priority) - int(b.Priority)
+		}
+		return int(b.Weight) - int(a.Weight)
+	})
+	return out
+}

@@ -1,0 +1,103 @@
+package sipstack
+
+import (
+	"context"
+	"net"
+	"sync"
+)
+
+// handoffListener gives sipgo connections whose TLS handshake we ran ourselves, so that the
+// certificate we judged is the one the SIP traffic rides on. sipgo's Serve puts each connection
+// it accepts in its pool under both addresses and reads from it; a request whose destination is
+// the peer's ip:port then reuses it instead of dialing.
+type handoffListener struct {
+	addr  net.Addr
+	conns chan handoff
+	done  chan struct{}
+	once  sync.Once
+	last  chan struct{} // touched only by sipgo's accept loop
+}
+
+type handoff struct {
+	conn   net.Conn
+	pooled chan struct{} // closed once sipgo has pooled conn; nil when nobody waits
+}
+
+func newHandoffListener(addr net.Addr) *handoffListener {
+	return &handoffListener{addr: addr, conns: make(chan handoff), done: make(chan struct{})}
+}
+
+// Accept is called by one goroutine, sipgo's Serve, which comes back only after it pooled the
+// previous connection: that return is the signal hand waits for.
+func (l *handoffListener) Accept() (net.Conn, error) {
+	if l.last != nil {
+		close(l.last)
+		l.last = nil
+	}
+	select {
+	case h := <-l.conns:
+		l.last = h.pooled
+		return h.conn, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// hand passes c to sipgo; with wait it returns once c is in sipgo's pool.
+func (l *handoffListener) hand(ctx context.Context, c net.Conn, wait bool) error {
+	h := handoff{conn: c}
+	if wait {
+		h.pooled = make(chan struct{})
+	}
+	select {
+	case l.conns <- h:
+	case <-l.done:
+		return net.ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if !wait {
+		return nil
+	}
+	select {
+	case <-h.pooled:
+		return nil
+	case <-l.done:
+		return net.ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (l *handoffListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *handoffListener) Addr() net.Addr { return l.addr }
+
+// watchedConn remembers why the peer's side went away. sipgo's reader only logs it, and a TLS
+// alert after the handshake (TLS 1.3 refusing our certificate) must still read as a TLS failure.
+type watchedConn struct {
+	net.Conn
+	mu      sync.Mutex
+	readErr error
+}
+
+func (c *watchedConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if err != nil {
+		c.mu.Lock()
+		if c.readErr == nil {
+			c.readErr = err
+		}
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+func (c *watchedConn) err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.readErr
+}

@@ -1,0 +1,202 @@
+package sipstack
+
+import (
+	"context"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// dialog is one answered call, kept until either side sends BYE.
+type dialog struct {
+	key      string
+	invite   *sip.Request // the dialog-forming INVITE, for routing the Edge's own BYE
+	localTag string
+	cid      uint64
+	sdp      []byte
+	rtpPort  int
+	acked    chan struct{}
+	ackOnce  sync.Once
+	ended    chan struct{}
+	endOnce  sync.Once
+	mu       sync.Mutex
+	cseq     uint32
+}
+
+func dialogKey(callID, localTag string) string { return callID + "\x00" + localTag }
+
+func (d *dialog) end() { d.endOnce.Do(func() { close(d.ended) }) }
+
+func (s *Server) lookupDialog(req *sip.Request) *dialog {
+	to, cid := req.To(), req.CallID()
+	if to == nil || cid == nil {
+		return nil
+	}
+	tag, _ := to.Params.Get("tag")
+	if v, ok := s.dialogs.Load(dialogKey(cid.Value(), tag)); ok {
+		return v.(*dialog)
+	}
+	return nil
+}
+
+func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		s.reinvite(req, tx)
+		return
+	}
+	ec, ok := s.decide(req, tx)
+	if !ok {
+		return
+	}
+	s.answer(req, tx, ec)
+}
+
+// answer plays the Skype user picking up: 100, 180, (ring), 200 with an SDP answer.
+func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn) {
+	local := ec.LocalAddr().(*net.TCPAddr).IP
+	port := s.rtp.next()
+	body, err := answerSDP(req.Body(), local, port)
+	if err != nil {
+		s.log.Info().Err(err).Str("peer", req.Source()).Msg("no acceptable media in the offer")
+		s.reply(req, tx, ec.cid, 488, "Not Acceptable Here", []Header{{"Warning", `304 ` + s.cfg.ContactHost + ` "` + err.Error() + `"`}})
+		s.awaitAck(tx)
+		return
+	}
+	d := &dialog{invite: req, localTag: newTag(), cid: ec.cid, sdp: body, rtpPort: port,
+		acked: make(chan struct{}), ended: make(chan struct{})}
+	d.key = dialogKey(req.CallID().Value(), d.localTag)
+	if err := tx.Respond(s.newResponse(req, ec.cid, 100, "Trying", "", nil, nil, "")); err != nil {
+		s.log.Warn().Err(err).Msg("100 failed")
+	}
+	_ = tx.Respond(s.newResponse(req, ec.cid, 180, "Ringing", d.localTag, []Header{{"Contact", s.contactValue()}}, nil, ""))
+	if s.cfg.AnswerDelay > 0 {
+		select {
+		case <-time.After(s.cfg.AnswerDelay):
+		case <-tx.Done(): // CANCEL: sipgo has answered 200 to it and 487 to the INVITE
+			s.log.Info().Str("call_id", req.CallID().Value()).Msg("call cancelled while ringing")
+			return
+		case <-s.closed:
+			s.reply(req, tx, ec.cid, 503, "Service Unavailable", nil)
+			return
+		}
+	}
+	s.dialogs.Store(d.key, d)
+	ok := s.newResponse(req, ec.cid, 200, "OK", d.localTag, []Header{{"Contact", s.contactValue()}}, body, "application/sdp")
+	if err := tx.Respond(ok); err != nil {
+		s.dialogs.Delete(d.key)
+		s.log.Warn().Err(err).Str("peer", req.Source()).Msg("could not send 200 OK")
+		return
+	}
+	s.log.Info().Str("call_id", req.CallID().Value()).Str("peer", req.Source()).Int("rtp_port", port).Msg("call answered")
+	s.work.Add(1)
+	go func() {
+		defer s.work.Done()
+		s.superviseCall(d)
+	}()
+}
+
+// superviseCall ends a dialog whose ACK never comes (RFC 3261 §13.3.1.4) and hangs up after HangupAfter.
+func (s *Server) superviseCall(d *dialog) {
+	defer s.dialogs.Delete(d.key)
+	select {
+	case <-d.acked:
+	case <-d.ended:
+		return
+	case <-time.After(s.cfg.AckTimeout):
+		s.log.Warn().Str("call_id", d.invite.CallID().Value()).Msg("no ACK for 200 OK; hanging up")
+		s.sendBye(d)
+		return
+	case <-s.closed:
+		return
+	}
+	if s.cfg.HangupAfter <= 0 {
+		select {
+		case <-d.ended:
+		case <-s.closed:
+		}
+		return
+	}
+	select {
+	case <-d.ended:
+	case <-s.closed:
+	case <-time.After(s.cfg.HangupAfter):
+		s.sendBye(d)
+	}
+}
+
+func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	if d := s.lookupDialog(req); d != nil {
+		d.ackOnce.Do(func() { close(d.acked) })
+	}
+}
+
+func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	d := s.lookupDialog(req)
+	if d == nil {
+		s.reply(req, tx, 0, 481, "Call/Transaction Does Not Exist", nil)
+		return
+	}
+	d.end()
+	s.dialogs.Delete(d.key)
+	s.reply(req, tx, d.cid, 200, "OK", nil)
+	s.log.Info().Str("call_id", req.CallID().Value()).Msg("call ended by the peer")
+}
+
+// onCancel sees only CANCELs that match no pending INVITE (sipgo answers the others itself).
+func (s *Server) onCancel(req *sip.Request, tx sip.ServerTransaction) {
+	s.reply(req, tx, 0, 481, "Call/Transaction Does Not Exist", nil)
+}
+
+// reinvite answers a session refresh or hold with the same SDP, or 481 outside a dialog.
+func (s *Server) reinvite(req *sip.Request, tx sip.ServerTransaction) {
+	d := s.lookupDialog(req)
+	if d == nil {
+		s.reply(req, tx, 0, 481, "Call/Transaction Does Not Exist", nil)
+		return
+	}
+	body := d.sdp
+	if len(req.Body()) > 0 {
+		if b, err := answerSDP(req.Body(), net.ParseIP(sdpAddr(d.sdp)), d.rtpPort); err == nil {
+			body = b
+		}
+	}
+	res := s.newResponse(req, d.cid, 200, "OK", d.localTag, []Header{{"Contact", s.contactValue()}}, body, "application/sdp")
+	_ = tx.Respond(res)
+}
+
+// sendBye hangs up from the Edge's side over the connection the call came in on.
+func (s *Server) sendBye(d *dialog) {
+	inv := d.invite
+	target := inv.From().Address
+	if c := inv.Contact(); c != nil {
+		target = c.Address
+	}
+	bye := sip.NewRequest(sip.BYE, *target.Clone())
+	from := &sip.FromHeader{DisplayName: inv.To().DisplayName, Address: *inv.To().Address.Clone(), Params: sip.HeaderParams{{K: "tag", V: d.localTag}}}
+	to := &sip.ToHeader{DisplayName: inv.From().DisplayName, Address: *inv.From().Address.Clone(), Params: inv.From().Params.Clone()}
+	d.mu.Lock()
+	d.cseq++
+	seq := d.cseq
+	d.mu.Unlock()
+	for _, rr := range inv.GetHeaders("Record-Route") {
+		bye.AppendHeader(sip.NewHeader("Route", rr.Value()))
+	}
+	bye.AppendHeader(from)
+	bye.AppendHeader(to)
+	bye.AppendHeader(sip.HeaderClone(inv.CallID()))
+	bye.AppendHeader(&sip.CSeqHeader{SeqNo: seq, MethodName: sip.BYE})
+	bye.AppendHeader(sip.NewHeader("Server", s.cfg.ServerHeader))
+	bye.SetTransport("TLS")
+	bye.SetDestination(inv.Source())
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AckTimeout)
+	defer cancel()
+	res, err := s.cli.Do(ctx, bye)
+	d.end()
+	if err != nil {
+		s.log.Warn().Err(err).Str("call_id", inv.CallID().Value()).Msg("BYE from the Edge got no answer")
+		return
+	}
+	s.log.Info().Str("call_id", inv.CallID().Value()).Int("status", res.StatusCode).Msg("call ended by the Edge")
+}

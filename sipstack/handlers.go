@@ -1,0 +1,143 @@
+package sipstack
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// allowed is what OPTIONS and 405 answers advertise.
+const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, SUBSCRIBE, NOTIFY, INFO"
+
+func (s *Server) routes() {
+	s.srv.OnInvite(s.tracked(s.onInvite))
+	s.srv.OnAck(s.tracked(s.onAck))
+	s.srv.OnBye(s.tracked(s.onBye))
+	s.srv.OnCancel(s.tracked(s.onCancel))
+	s.srv.OnMessage(s.tracked(s.onDecided(s.acceptMessage)))
+	s.srv.OnOptions(s.tracked(s.onDecided(s.acceptOptions)))
+	s.srv.OnSubscribe(s.tracked(s.onDecided(s.acceptSubscribe)))
+	for _, m := range []sip.RequestMethod{sip.REGISTER, sip.NOTIFY, sip.INFO, sip.REFER, sip.PRACK, sip.UPDATE, sip.PUBLISH} {
+		s.srv.OnRequest(m, s.tracked(s.onNotAllowed))
+	}
+	s.srv.OnNoRoute(s.tracked(s.onNotImplemented))
+}
+
+// tracked counts in-flight handlers for a graceful stop and refuses new work while stopping.
+func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		s.work.Add(1)
+		defer s.work.Done()
+		if s.closing.Load() && !req.IsAck() {
+			s.reply(req, tx, 0, 503, "Service Unavailable", nil)
+			return
+		}
+		h(req, tx)
+	}
+}
+
+// deliveringConn is the connection that carried req: only its TLS state may speak for the peer.
+func deliveringConn(req *sip.Request, tx sip.ServerTransaction) (*edgeConn, error) {
+	stx, ok := tx.(*sip.ServerTx)
+	if !ok {
+		return nil, fmt.Errorf("transaction %T has no connection", tx)
+	}
+	tc, ok := stx.Connection().(*sip.TCPConnection)
+	if !ok {
+		return nil, fmt.Errorf("connection %T is not TLS", stx.Connection())
+	}
+	// sipgo dials the Via address when the delivering connection is gone; that one is not the peer's.
+	if tc.RemoteAddr().String() != req.Source() {
+		return nil, errors.New("the delivering connection is gone")
+	}
+	ec, ok := tc.Conn.(*edgeConn)
+	if !ok {
+		return nil, fmt.Errorf("connection %T was not accepted by the Edge listener", tc.Conn)
+	}
+	return ec, nil
+}
+
+// decide gathers the facts of a new request and asks the Decider. A refusal is answered here.
+func (s *Server) decide(req *sip.Request, tx sip.ServerTransaction) (*edgeConn, bool) {
+	ec, err := deliveringConn(req, tx)
+	if err != nil {
+		s.log.Warn().Err(err).Str("peer", req.Source()).Msg("request without its TLS connection; dropped")
+		return nil, false
+	}
+	facts := requestFacts(req)
+	facts.ConnID = ec.cid
+	facts.PeerChain = peerChain(ec.ConnectionState())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d := s.dec.Decide(ctx, facts)
+	if d.Allow {
+		return ec, true
+	}
+	res := s.newResponse(req, ec.cid, d.Status, d.Reason, newTag(), d.Headers, nil, "")
+	if err := tx.Respond(res); err != nil {
+		s.log.Warn().Err(err).Str("peer", req.Source()).Msg("could not send the refusal")
+		return nil, false
+	}
+	if req.IsInvite() {
+		s.awaitAck(tx)
+	}
+	return nil, false
+}
+
+func peerChain(cs tls.ConnectionState) []*x509.Certificate { return cs.PeerCertificates }
+
+// awaitAck keeps a refused INVITE's transaction until its ACK arrives (RFC 3261 §17.2.1), bounded.
+func (s *Server) awaitAck(tx sip.ServerTransaction) {
+	select {
+	case <-tx.Acks():
+	case <-tx.Done():
+	case <-time.After(s.cfg.AckTimeout):
+	case <-s.closed:
+	}
+}
+
+// onDecided runs accept for a request the Decider allows.
+func (s *Server) onDecided(accept func(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn)) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		if to := req.To(); to != nil && to.Params.Has("tag") && req.Method != sip.OPTIONS {
+			// In-dialog MESSAGE or SUBSCRIBE refresh: it belongs to a dialog the policy already allowed.
+			if ec, err := deliveringConn(req, tx); err == nil {
+				accept(req, tx, ec)
+			}
+			return
+		}
+		if ec, ok := s.decide(req, tx); ok {
+			accept(req, tx, ec)
+		}
+	}
+}
+
+// reply answers with the Edge's layout; cid 0 looks the connection up.
+func (s *Server) reply(req *sip.Request, tx sip.ServerTransaction, cid uint64, status int, reason string, extra []Header) {
+	if cid == 0 {
+		if ec, err := deliveringConn(req, tx); err == nil {
+			cid = ec.cid
+		}
+	}
+	tag := ""
+	if status != 100 {
+		tag = newTag()
+	}
+	if err := tx.Respond(s.newResponse(req, cid, status, reason, tag, extra, nil, "")); err != nil {
+		s.log.Debug().Err(err).Int("status", status).Msg("respond failed")
+	}
+}
+
+func (s *Server) onNotAllowed(req *sip.Request, tx sip.ServerTransaction) {
+	s.reply(req, tx, 0, 405, "Method Not Allowed", []Header{{"Allow", allowed}})
+}
+
+func (s *Server) onNotImplemented(req *sip.Request, tx sip.ServerTransaction) {
+	s.reply(req, tx, 0, 501, "Not Implemented", []Header{{"Allow", allowed}})
+}

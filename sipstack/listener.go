@@ -1,0 +1,107 @@
+package sipstack
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// tlsListener accepts TCP and hands sipgo *edgeConn values: TLS connections that bound their own
+// handshake and idle time, number themselves for ms-received-cid, and log refusals with the peer address.
+type tlsListener struct {
+	net.Listener
+	conf      *tls.Config
+	handshake time.Duration
+	idle      time.Duration
+	log       zerolog.Logger
+	nextCID   atomic.Uint64
+	open      sync.WaitGroup
+}
+
+func (l *tlsListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	ec := &edgeConn{Conn: tls.Server(c, l.conf), l: l, cid: l.nextCID.Add(1) + 0xff}
+	return ec, nil
+}
+
+// edgeConn embeds *tls.Conn so that sipgo's TCPConnection.Conn still offers ConnectionState.
+type edgeConn struct {
+	*tls.Conn
+	l         *tlsListener
+	cid       uint64
+	handshook atomic.Bool
+	hsErr     error
+	hsOnce    sync.Once
+}
+
+// errRefused tells sipgo's reader the connection is closed, so its own log stays quiet: the
+// listener has already logged the refusal with the peer address and the reason.
+var errRefused = fmt.Errorf("tls handshake refused: %w", net.ErrClosed)
+
+func (c *edgeConn) Read(b []byte) (int, error) {
+	if !c.handshook.Load() {
+		if err := c.doHandshake(); err != nil {
+			return 0, err
+		}
+	}
+	if c.l.idle > 0 {
+		if err := c.Conn.SetReadDeadline(time.Now().Add(c.l.idle)); err != nil {
+			return 0, err
+		}
+	}
+	n, err := c.Conn.Read(b)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		c.l.log.Info().Str("peer", c.RemoteAddr().String()).Dur("idle", c.l.idle).Msg("closing idle connection")
+		_ = c.Conn.Close()
+		return n, fmt.Errorf("idle connection closed: %w", net.ErrClosed)
+	}
+	return n, err
+}
+
+func (c *edgeConn) doHandshake() error {
+	c.hsOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), c.l.handshake)
+		defer cancel()
+		if err := c.Conn.HandshakeContext(ctx); err != nil {
+			c.l.log.Warn().Str("peer", c.RemoteAddr().String()).Str("reason", handshakeReason(err)).
+				Msg("TLS handshake refused; no SIP answer is possible")
+			_ = c.Conn.Close()
+			c.hsErr = errRefused
+			return
+		}
+		cs := c.Conn.ConnectionState()
+		ev := c.l.log.Debug().Str("peer", c.RemoteAddr().String()).Str("tls", tls.VersionName(cs.Version))
+		if len(cs.PeerCertificates) > 0 {
+			ev = ev.Str("client_cert", cs.PeerCertificates[0].Subject.CommonName)
+		}
+		ev.Msg("TLS connection accepted")
+		c.handshook.Store(true)
+	})
+	return c.hsErr
+}
+
+func handshakeReason(err error) string {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+		return "no TLS handshake within the deadline"
+	}
+	var rh tls.RecordHeaderError
+	if errors.As(err, &rh) {
+		return "not TLS: the peer sent plaintext (SIP over TCP to the TLS port?)"
+	}
+	return err.Error()
+}
+
+// ConnID is the connection number the Edge echoes as ms-received-cid.
+func (c *edgeConn) ConnID() uint64 { return c.cid }

@@ -1,0 +1,129 @@
+package sipstack
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// codecs the emulated Skype client accepts, in its order of preference (static payload types).
+var codecs = map[string]string{"0": "PCMU/8000", "8": "PCMA/8000", "9": "G722/8000"}
+
+// answerSDP accepts the offer's first audio codec we know and telephone-event when offered. There is
+// no media engine: the answer only names a port, as Expressway needs one to complete the call.
+func answerSDP(offer []byte, local net.IP, port int) ([]byte, error) {
+	if len(bytes.TrimSpace(offer)) == 0 {
+		return nil, errors.New("no SDP offer (late offer is not supported)")
+	}
+	var (
+		chosen, chosenMap string
+		dtmf, dtmfMap     string
+		sawAudio          bool
+		rejected          []string
+		rtpmaps           = map[string]string{}
+	)
+	lines := strings.Split(strings.ReplaceAll(string(offer), "\r\n", "\n"), "\n")
+	var audioFormats []string
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "m="):
+			f := strings.Fields(l[2:])
+			if len(f) < 4 {
+				return nil, fmt.Errorf("malformed media line %q", l)
+			}
+			if f[0] == "audio" && !sawAudio {
+				sawAudio = true
+				audioFormats = f[3:]
+			} else {
+				rejected = append(rejected, f[0]+" 0 "+f[2]+" "+f[3])
+			}
+		case strings.HasPrefix(l, "a=rtpmap:"):
+			pt, enc, ok := strings.Cut(strings.TrimPrefix(l, "a=rtpmap:"), " ")
+			if ok {
+				rtpmaps[pt] = strings.TrimSpace(enc)
+			}
+		}
+	}
+	if !sawAudio {
+		return nil, errors.New("the offer has no audio stream")
+	}
+	for _, pt := range audioFormats {
+		enc := rtpmaps[pt]
+		if enc == "" {
+			enc = codecs[pt]
+		}
+		name := strings.ToUpper(enc)
+		switch {
+		case chosen == "" && (name == "PCMU/8000" || name == "PCMA/8000" || name == "G722/8000"):
+			chosen, chosenMap = pt, enc
+		case dtmf == "" && strings.HasPrefix(strings.ToLower(enc), "telephone-event/"):
+			dtmf, dtmfMap = pt, enc
+		}
+	}
+	if chosen == "" {
+		return nil, errors.New("no common audio codec (PCMU, PCMA, G722)")
+	}
+	ipVer := "IP4"
+	if local.To4() == nil {
+		ipVer = "IP6"
+	}
+	sess := strconv.FormatInt(time.Now().Unix(), 10)
+	var b strings.Builder
+	b.WriteString("v=0\r\n")
+	fmt.Fprintf(&b, "o=- %s %s IN %s %s\r\n", sess, sess, ipVer, local)
+	b.WriteString("s=session\r\n")
+	fmt.Fprintf(&b, "c=IN %s %s\r\n", ipVer, local)
+	b.WriteString("t=0 0\r\n")
+	formats := chosen
+	if dtmf != "" {
+		formats += " " + dtmf
+	}
+	fmt.Fprintf(&b, "m=audio %d RTP/AVP %s\r\n", port, formats)
+	fmt.Fprintf(&b, "a=rtpmap:%s %s\r\n", chosen, chosenMap)
+	if dtmf != "" {
+		fmt.Fprintf(&b, "a=rtpmap:%s %s\r\na=fmtp:%s 0-16\r\n", dtmf, dtmfMap, dtmf)
+	}
+	b.WriteString("a=sendrecv\r\n")
+	for _, m := range rejected {
+		b.WriteString("m=" + m + "\r\n")
+	}
+	return []byte(b.String()), nil
+}
+
+// sdpAddr is the connection address of an SDP body.
+func sdpAddr(sdp []byte) string {
+	for _, l := range strings.Split(string(sdp), "\r\n") {
+		if f := strings.Fields(strings.TrimPrefix(l, "c=")); strings.HasPrefix(l, "c=") && len(f) == 3 {
+			return f[2]
+		}
+	}
+	return ""
+}
+
+// portAllocator hands out even RTP ports round-robin from the configured range.
+type portAllocator struct {
+	mu       sync.Mutex
+	lo, hi   int
+	nextPort int
+}
+
+func newPortAllocator(lo, hi int) *portAllocator {
+	lo += lo % 2
+	return &portAllocator{lo: lo, hi: hi, nextPort: lo}
+}
+
+func (p *portAllocator) next() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	port := p.nextPort
+	p.nextPort += 2
+	if p.nextPort > p.hi {
+		p.nextPort = p.lo
+	}
+	return port
+}

@@ -1,0 +1,170 @@
+// Package sipstack carries the Edge's SIP over mutual TLS with sipgo: the listener, the peer
+// certificate of the delivering connection, dialogs and responses laid out as the Edge writes them.
+// It knows nothing of federation policy: a Decider says yes or no, and this package does the rest.
+package sipstack
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/rs/zerolog"
+)
+
+// Config is everything the SIP layer needs; the Edge's policy is not part of it.
+type Config struct {
+	Certificate       tls.Certificate
+	RequireClientCert bool // refuse a TLS client without a certificate at the handshake, like the real Edge
+	MinTLS, MaxTLS    uint16
+	HandshakeTimeout  time.Duration
+	IdleTimeout       time.Duration
+	MaxMessageBytes   int
+	ServerHeader      string
+	ContactHost       string // the Edge FQDN, used in Contact
+	RTPPortLow        int
+	RTPPortHigh       int
+	AnswerDelay       time.Duration // ringing time before 200 OK
+	HangupAfter       time.Duration // the Edge sends BYE after this long; 0: only the peer hangs up
+	AckTimeout        time.Duration // how long to wait for the ACK of a final response
+	Logger            zerolog.Logger
+}
+
+func (c *Config) fill() {
+	if c.HandshakeTimeout <= 0 {
+		c.HandshakeTimeout = 10 * time.Second
+	}
+	if c.MaxMessageBytes <= 0 {
+		c.MaxMessageBytes = 65536
+	}
+	if c.ServerHeader == "" {
+		c.ServerHeader = "RTC/6.0"
+	}
+	if c.MinTLS == 0 {
+		c.MinTLS = tls.VersionTLS12
+	}
+	if c.RTPPortLow == 0 {
+		c.RTPPortLow, c.RTPPortHigh = 50000, 50999
+	}
+	if c.AckTimeout <= 0 {
+		c.AckTimeout = 5 * time.Second
+	}
+}
+
+// Server is the Edge's SIP listener.
+type Server struct {
+	cfg     Config
+	dec     Decider
+	log     zerolog.Logger
+	ua      *sipgo.UserAgent
+	srv     *sipgo.Server
+	cli     *sipgo.Client
+	ln      *tlsListener
+	port    int
+	dialogs sync.Map // dialogKey → *dialog
+	rtp     *portAllocator
+	work    sync.WaitGroup
+	closing atomic.Bool
+	closed  chan struct{}
+}
+
+// NewServer builds the SIP stack; Start binds it.
+func NewServer(cfg Config, dec Decider) (*Server, error) {
+	cfg.fill()
+	if cfg.Certificate.Certificate == nil {
+		return nil, errors.New("sipstack: the Edge needs a certificate")
+	}
+	slogger := slog.New(zerolog.NewSlogHandler(cfg.Logger.With().Str("component", "sipgo").Logger()))
+	parser := sip.NewParser()
+	parser.MaxMessageLength = cfg.MaxMessageBytes
+	ua, err := sipgo.NewUA(
+		sipgo.WithUserAgent(cfg.ServerHeader),
+		sipgo.WithUserAgentHostname(cfg.ContactHost),
+		sipgo.WithUserAgentParser(parser),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(slogger)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(slogger)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("sipstack: %w", err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(slogger))
+	if err != nil {
+		return nil, fmt.Errorf("sipstack: %w", err)
+	}
+	cli, err := sipgo.NewClient(ua, sipgo.WithClientLogger(slogger))
+	if err != nil {
+		return nil, fmt.Errorf("sipstack: %w", err)
+	}
+	s := &Server{cfg: cfg, dec: dec, log: cfg.Logger, ua: ua, srv: srv, cli: cli,
+		rtp: newPortAllocator(cfg.RTPPortLow, cfg.RTPPortHigh), closed: make(chan struct{})}
+	s.routes()
+	return s, nil
+}
+
+// Listen binds addr (e.g. 127.0.0.1:0) and serves in the background until Close.
+func (s *Server) Listen(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("sipstack: listen %s: %w", addr, err)
+	}
+	s.port = l.Addr().(*net.TCPAddr).Port
+	clientAuth := tls.RequestClientCert
+	if s.cfg.RequireClientCert {
+		clientAuth = tls.RequireAnyClientCert
+	}
+	// The chain is verified by the Edge's own rule after the handshake, so that a wrong name or an
+	// untrusted root gets the Edge's 504 and ms-diagnostics rather than a bare TLS alert.
+	conf := &tls.Config{
+		Certificates: []tls.Certificate{s.cfg.Certificate},
+		ClientAuth:   clientAuth,
+		MinVersion:   s.cfg.MinTLS,
+		MaxVersion:   s.cfg.MaxTLS,
+	}
+	s.ln = &tlsListener{Listener: l, conf: conf, handshake: s.cfg.HandshakeTimeout, idle: s.cfg.IdleTimeout, log: s.log}
+	go func() {
+		if err := s.srv.ServeTLS(s.ln); err != nil && !s.closing.Load() {
+			s.log.Error().Err(err).Msg("SIP listener stopped")
+		}
+	}()
+	return nil
+}
+
+// Addr is the bound listener address.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Close stops accepting, lets in-flight requests finish (bounded by ctx), then closes every connection.
+func (s *Server) Close(ctx context.Context) error {
+	if !s.closing.CompareAndSwap(false, true) {
+		return nil
+	}
+	close(s.closed)
+	var err error
+	if s.ln != nil {
+		err = s.ln.Close()
+	}
+	done := make(chan struct{})
+	go func() { s.work.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.log.Warn().Msg("shutdown: in-flight transactions did not finish in time")
+	}
+	return errors.Join(err, s.ua.Close())
+}
+
+func (s *Server) contact() sip.ContactHeader {
+	return sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: s.cfg.ContactHost, Port: s.port,
+		UriParams: sip.HeaderParams{{K: "transport", V: "tls"}}}}
+}
+
+func (s *Server) contactValue() string {
+	return "<sip:" + s.cfg.ContactHost + ":" + strconv.Itoa(s.port) + ";transport=tls>"
+}
