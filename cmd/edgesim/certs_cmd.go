@@ -1,0 +1,186 @@
+package main
+
+import (
+	"crypto/x509"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/edgesim/edgesim/certs"
+)
+
+func (a *app) certsCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "certs",
+		Short: "Lab PKI: the lab CA, certificates for peers, and the Edge's verdict on a certificate",
+		Example: `  edgesim certs init
+  edgesim certs issue --cn vcse.acano.steven.lab --san vcse.acano.steven.lab --out vcse
+  edgesim certs inspect vcse.pem --fqdn vcse.acano.steven.lab`,
+	}
+	c.AddCommand(a.certsInitCmd(), a.certsIssueCmd(), a.certsInspectCmd())
+	return c
+}
+
+func (a *app) certsInitCmd() *cobra.Command {
+	var keyType string
+	var force bool
+	c := &cobra.Command{
+		Use:   "init",
+		Short: "Create the lab CA in <lab.dir>/ca.pem and ca.key (kept when it exists)",
+		Example: `  edgesim certs init
+  edgesim certs init --key-type rsa2048 --force`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			kt, err := certs.ParseKeyType(keyType)
+			if err != nil {
+				return usageErr(err)
+			}
+			ca, created, err := certs.EnsureCA(cfg.Lab.Dir, certs.IssuerLab, certs.CAOptions{KeyType: kt, Force: force})
+			if err != nil {
+				return usageErr(err)
+			}
+			verb := "kept existing"
+			if created {
+				verb = "created"
+			}
+			fmt.Fprintf(a.stdout, "%s lab CA %q\n  certificate: %s\n  key:         %s\n  fingerprint: %s\n",
+				verb, ca.Cert.Subject.CommonName, ca.CertFile, ca.KeyFile, certs.Fingerprint(ca.Cert))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&keyType, "key-type", "ecdsa-p256", "key type: ecdsa-p256 or rsa2048")
+	c.Flags().BoolVar(&force, "force", false, "replace an existing CA (every certificate it issued stops being trusted)")
+	return c
+}
+
+func (a *app) certsIssueCmd() *cobra.Command {
+	var (
+		cn, issuer, keyType, out string
+		sans                     []string
+		noSAN, expired           bool
+		days                     int
+	)
+	c := &cobra.Command{
+		Use:   "issue --cn NAME --out PREFIX",
+		Short: "Issue a leaf certificate (serverAuth and clientAuth) into PREFIX.pem and PREFIX.key",
+		Long: `Issue a leaf certificate from a lab CA. Without --san and --no-san the SAN list is the CN.
+--issuer untrusted signs with a second CA that the Edge does not trust; --issuer public with the CA the
+lab treats as a public CA (for the office365 trust profile). Wildcard names are allowed: they exist to
+show the Edge refusing them.`,
+		Example: `  edgesim certs issue --cn vcse.acano.steven.lab --out vcse-good
+  edgesim certs issue --cn vcse.steven.lab --out vcse-missing-fqdn
+  edgesim certs issue --cn vcse.acano.steven.lab --no-san --out vcse-cn-only
+  edgesim certs issue --cn vcse.steven.lab --san '*.acano.steven.lab' --out vcse-wildcard
+  edgesim certs issue --cn vcse.acano.steven.lab --issuer untrusted --out vcse-untrusted
+  edgesim certs issue --cn vcse.acano.steven.lab --expired --out vcse-expired`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cn == "" || out == "" {
+				return usageErr(fmt.Errorf("--cn and --out are required"))
+			}
+			if noSAN && len(sans) > 0 {
+				return usageErr(fmt.Errorf("--no-san and --san exclude each other"))
+			}
+			if days < 0 {
+				return usageErr(fmt.Errorf("--days must be positive"))
+			}
+			kt, err := certs.ParseKeyType(keyType)
+			if err != nil {
+				return usageErr(err)
+			}
+			iss := certs.Issuer(issuer)
+			switch iss {
+			case certs.IssuerLab, certs.IssuerUntrusted, certs.IssuerPublic:
+			default:
+				return usageErr(fmt.Errorf("--issuer %q: want lab, untrusted or public", issuer))
+			}
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			ca, _, err := certs.EnsureCA(cfg.Lab.Dir, iss, certs.CAOptions{})
+			if err != nil {
+				return usageErr(err)
+			}
+			leaf, err := ca.Issue(certs.LeafRequest{CommonName: cn, SANs: sans, NoSAN: noSAN, Days: days, Expired: expired, KeyType: kt})
+			if err != nil {
+				return usageErr(err)
+			}
+			certFile, keyFile, err := leaf.WriteFiles(out)
+			if err != nil {
+				return usageErr(err)
+			}
+			l := leaf.Chain[0]
+			fmt.Fprintf(a.stdout, "issued %q by %q\n  SANs:        %v\n  valid:       %s to %s\n  certificate: %s\n  key:         %s\n",
+				l.Subject.CommonName, ca.Cert.Subject.CommonName, l.DNSNames, l.NotBefore.UTC().Format(time.RFC3339),
+				l.NotAfter.UTC().Format(time.RFC3339), certFile, keyFile)
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&cn, "cn", "", "subject common name (required)")
+	f.StringArrayVar(&sans, "san", nil, "subject alternative DNS name (repeatable)")
+	f.BoolVar(&noSAN, "no-san", false, "no SAN extension at all: the Edge then reads the CN")
+	f.StringVar(&issuer, "issuer", "lab", "issuing CA: lab, untrusted or public")
+	f.BoolVar(&expired, "expired", false, "a certificate that has already expired")
+	f.IntVar(&days, "days", 397, "validity in days")
+	f.StringVar(&keyType, "key-type", "ecdsa-p256", "key type: ecdsa-p256 or rsa2048")
+	f.StringVar(&out, "out", "", "output prefix: writes PREFIX.pem (leaf, then chain) and PREFIX.key (required)")
+	return c
+}
+
+func (a *app) certsInspectCmd() *cobra.Command {
+	var fqdn string
+	var caFiles []string
+	c := &cobra.Command{
+		Use:   "inspect FILE --fqdn NAME",
+		Short: "Show a certificate and the Edge's verdict on it for an FQDN (exit 0 pass, 1 fail, 2 unreadable)",
+		Long: `Reads a PEM certificate (leaf first, then chain) and applies the Edge's rules for the given FQDN:
+the name must be in the SAN DNS entries (the CN only when there are none), exact, case-insensitive, no
+wildcards; the chain must reach a trusted CA (the lab CA unless --ca is given); it must not be expired.
+On failure it prints the ErrorType and HRESULT the Edge would put in ms-diagnostics 1010.`,
+		Example: `  edgesim certs inspect vcse.pem --fqdn vcse.acano.steven.lab
+  edgesim certs inspect expressway.pem --fqdn vcse.example.com --ca corporate-root.pem`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			if fqdn == "" {
+				return usageErr(fmt.Errorf("--fqdn is required"))
+			}
+			chain, err := certs.ReadCertificates(argv[0])
+			if err != nil {
+				return usageErr(err)
+			}
+			var roots *x509.CertPool
+			if len(caFiles) > 0 {
+				if roots, err = certs.CertPoolFromFiles(caFiles...); err != nil {
+					return usageErr(err)
+				}
+			} else {
+				cfg, err := a.loadConfig()
+				if err != nil {
+					return err
+				}
+				ca, _, err := certs.EnsureCA(cfg.Lab.Dir, certs.IssuerLab, certs.CAOptions{})
+				if err != nil {
+					return usageErr(err)
+				}
+				roots = x509.NewCertPool()
+				roots.AddCert(ca.Cert)
+			}
+			ins := certs.Inspect(chain, fqdn, roots, time.Now())
+			ins.WriteText(a.stdout)
+			if ins.Result.Fault != certs.FaultNone {
+				return errFailed
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&fqdn, "fqdn", "", "the FQDN the Edge expects (the SRV target) (required)")
+	c.Flags().StringArrayVar(&caFiles, "ca", nil, "trusted CA file (repeatable; default: the lab CA)")
+	return c
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/edge"
+)
+
+// shutdownGrace bounds how long in-flight transactions may take to finish on SIGINT/SIGTERM.
+const shutdownGrace = 5 * time.Second
+
+func (a *app) runCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "run",
+		Short: "Serve the Edge (SIP over mutual TLS) and the lab DNS until stopped",
+		Long: `Serve the emulated Edge and its lab DNS. With no configuration this is the seed's lab on loopback:
+the Edge sip.skype.lab on 127.0.0.1:5061 and the lab DNS on 127.0.0.1:5353, serving skype.lab, steven.lab,
+acano.steven.lab and cms.steven.lab, correctly configured. The lab CA and the Edge certificate are created
+in ./edgesim-lab on first run and reused after. SIGINT or SIGTERM stops it gracefully.`,
+		Example: `  edgesim run
+  edgesim run --config lab.yaml
+  EDGESIM_EDGE_LISTEN=0.0.0.0:5061 EDGESIM_DNS_LISTEN=0.0.0.0:5353 edgesim run`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			log, err := a.logger()
+			if err != nil {
+				return err
+			}
+			lab, err := edge.OpenLab(cfg)
+			if err != nil {
+				return usageErr(err)
+			}
+			svc, err := edge.NewService(lab, log, edge.ServiceOptions{})
+			if err != nil {
+				return usageErr(err)
+			}
+			if err := svc.Start(); err != nil {
+				return &exitError{exitFailed, err}
+			}
+			a.printBanner(lab, svc)
+			ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			<-ctx.Done()
+			log.Info().Msg("stopping")
+			sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+			defer cancel()
+			return svc.Close(sctx)
+		},
+	}
+	return c
+}
+
+func (a *app) printBanner(lab *edge.Lab, svc *edge.Service) {
+	cfg := lab.Config
+	w := a.stdout
+	fmt.Fprintf(w, "edgesim: Edge %s serving %v\n", cfg.Edge.FQDN, cfg.Edge.Domains)
+	fmt.Fprintf(w, "  SIP/TLS (mutual):   %s  (client certificate %s)\n", svc.SIPAddr(), map[bool]string{true: "required", false: "requested"}[cfg.Edge.RequireClientCert])
+	if addr := svc.DNSAddr(); addr != "" {
+		fmt.Fprintf(w, "  lab DNS (UDP+TCP):  %s\n", addr)
+	} else {
+		fmt.Fprintf(w, "  lab DNS:            disabled (dns.listen is empty)\n")
+	}
+	fmt.Fprintf(w, "  resolver:           %s\n", cfg.DNS.Resolver)
+	fmt.Fprintf(w, "  diagnostics:        %s    trust profile: %s\n", cfg.Edge.Diagnostics, cfg.Edge.Trust.Profile)
+	fmt.Fprintf(w, "  Edge certificate:   %s\n    SHA-256 %s\n", lab.EdgeCertFile, certs.Fingerprint(lab.EdgeCert.Leaf))
+	fmt.Fprintf(w, "  CA to import on the Expressway (trusted CA list): %s\n", lab.CA.CertFile)
+	fmt.Fprintf(w, "  Edge log:           %s\n", lab.EdgeLogFile)
+	fmt.Fprintf(w, "  records served:\n")
+	for _, rr := range lab.Zones.Records() {
+		fmt.Fprintf(w, "    %s\n", rr.String())
+	}
+}
