@@ -39,7 +39,7 @@ func (b *syncBuffer) String() string {
 
 // testEdge is a running Edge on 127.0.0.1:0 whose resolver asks a real lab DNS server over UDP.
 type testEdge struct {
-	t       *testing.T
+	t       testing.TB
 	lab     *Lab
 	svc     *Service
 	edgeLog *syncBuffer
@@ -50,7 +50,12 @@ type edgeOption func(*config.Config)
 
 func withZones(z map[string]string) edgeOption { return func(c *config.Config) { c.DNS.Zones = z } }
 
-func startEdge(t *testing.T, opts ...edgeOption) *testEdge {
+func startEdge(t testing.TB, opts ...edgeOption) *testEdge {
+	t.Helper()
+	return startEdgeLogging(t, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel), opts...)
+}
+
+func startEdgeLogging(t testing.TB, log zerolog.Logger, opts ...edgeOption) *testEdge {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Lab.Dir = t.TempDir()
@@ -85,7 +90,7 @@ func startEdge(t *testing.T, opts ...edgeOption) *testEdge {
 		t.Fatal(err)
 	}
 	e := &testEdge{t: t, lab: lab, edgeLog: &syncBuffer{}}
-	e.svc, err = NewService(lab, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel), ServiceOptions{EdgeLog: e.edgeLog})
+	e.svc, err = NewService(lab, log, ServiceOptions{EdgeLog: e.edgeLog})
 	if err != nil {
 		t.Fatal(err)
 	}

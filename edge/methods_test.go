@@ -14,7 +14,7 @@ import (
 	"github.com/edgesim/edgesim/sipstack"
 )
 
-func goodPeerEdge(t *testing.T, opts ...edgeOption) (*testEdge, *sipstack.PeerClient) {
+func goodPeerEdge(t testing.TB, opts ...edgeOption) (*testEdge, *sipstack.PeerClient) {
 	t.Helper()
 	e := startEdge(t, append([]edgeOption{withZones(acanoCorrect)}, opts...)...)
 	return e, e.peer(e.issue(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}))

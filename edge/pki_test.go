@@ -9,14 +9,14 @@ import (
 
 // testPKI is a lab directory in t.TempDir() with the three lab CAs, issuing peer chains on demand.
 type testPKI struct {
-	t                     *testing.T
+	t                     testing.TB
 	dir                   string
 	cas                   map[certs.Issuer]*certs.CA
 	labCA                 *certs.CA
 	labRoots, publicRoots *x509.CertPool
 }
 
-func newTestPKI(t *testing.T) *testPKI {
+func newTestPKI(t testing.TB) *testPKI {
 	t.Helper()
 	p := &testPKI{t: t, dir: t.TempDir(), cas: map[certs.Issuer]*certs.CA{}}
 	for _, iss := range []certs.Issuer{certs.IssuerLab, certs.IssuerUntrusted, certs.IssuerPublic} {

@@ -18,6 +18,8 @@ type Policy struct {
 	PartnerDiscovery bool
 	Allowed          map[string]string // domain → partner Edge FQDN ("" when discovered by SRV)
 	Blocked          []string
+	// Check is the certificate rule; nil means certs.Check. The Service plugs in a memo of it.
+	Check CertChecker
 }
 
 // InboundRequest is the plain facts of a request a federated peer delivered.
@@ -111,7 +113,7 @@ func (p *Policy) DecideInbound(r InboundRequest, srv SRVResult, now time.Time) V
 func (p *Policy) CheckPeer(chain []*x509.Certificate, candidates []string, usage x509.ExtKeyUsage, now time.Time) (string, Verdict) {
 	var first certs.CheckResult
 	for i, name := range candidates {
-		res := certs.Check(certs.CheckInput{Chain: chain, FQDN: name, Roots: p.Roots, Now: now, Usage: usage})
+		res := p.check(certs.CheckInput{Chain: chain, FQDN: name, Roots: p.Roots, Now: now, Usage: usage})
 		if res.Fault == certs.FaultNone {
 			return name, allow(name)
 		}
@@ -123,6 +125,13 @@ func (p *Policy) CheckPeer(chain []*x509.Certificate, candidates []string, usage
 		}
 	}
 	return "", CertTrust(first.Fault, candidates[0], presented(chain))
+}
+
+func (p *Policy) check(in certs.CheckInput) certs.CheckResult {
+	if p.Check != nil {
+		return p.Check(in)
+	}
+	return certs.Check(in)
 }
 
 func presented(chain []*x509.Certificate) string {

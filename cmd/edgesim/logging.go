@@ -27,6 +27,6 @@ func (a *app) logger() (zerolog.Logger, error) {
 	}
 	zl := zerolog.New(w).Level(lvl).With().Timestamp().Logger()
 	// sipgo captures this default when a user agent is built, so set it before any is.
-	sip.SetDefaultLogger(slog.New(zerolog.NewSlogHandler(zl.With().Str("component", "sipgo").Logger())))
+	sip.SetDefaultLogger(slog.New(quietSipgo{zerolog.NewSlogHandler(zl.With().Str("component", "sipgo").Logger())}))
 	return zl, nil
 }

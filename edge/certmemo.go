@@ -1,0 +1,69 @@
+package edge
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"sync"
+	"time"
+
+	"github.com/edgesim/edgesim/certs"
+)
+
+// CertChecker is the certificate rule as the policy calls it; certs.Check is the rule itself.
+type CertChecker func(certs.CheckInput) certs.CheckResult
+
+// certMemo remembers verdicts on chains for a while: a peer sends many requests on one connection with
+// the same chain, and verifying signatures costs far more than the rest of the decision. The trust pool
+// is fixed for the memo's lifetime, so only the chain, the name, the usage and the clock matter.
+type certMemo struct {
+	mu      sync.Mutex
+	entries map[memoKey]memoEntry
+	ttl     time.Duration
+	max     int
+}
+
+type memoKey struct {
+	chain [sha256.Size]byte
+	fqdn  string
+	usage x509.ExtKeyUsage
+}
+
+type memoEntry struct {
+	res     certs.CheckResult
+	validTo time.Time
+}
+
+func newCertMemo(ttl time.Duration, max int) *certMemo {
+	return &certMemo{entries: map[memoKey]memoEntry{}, ttl: ttl, max: max}
+}
+
+func (m *certMemo) Check(in certs.CheckInput) certs.CheckResult {
+	if len(in.Chain) == 0 {
+		return certs.Check(in)
+	}
+	h := sha256.New()
+	for _, c := range in.Chain {
+		h.Write(c.Raw)
+	}
+	k := memoKey{fqdn: in.FQDN, usage: in.Usage}
+	h.Sum(k.chain[:0])
+	now := in.Now
+	m.mu.Lock()
+	e, ok := m.entries[k]
+	m.mu.Unlock()
+	if ok && now.Before(e.validTo) && !now.Before(in.Chain[0].NotBefore) {
+		return e.res
+	}
+	res := certs.Check(in)
+	validTo := now.Add(m.ttl)
+	if na := in.Chain[0].NotAfter; res.Fault == certs.FaultNone && na.Before(validTo) {
+		validTo = na // a passing verdict must not outlive the certificate
+	}
+	m.mu.Lock()
+	if len(m.entries) >= m.max {
+		clear(m.entries) // a lab sees few peers; starting over is simpler than an eviction order
+	}
+	m.entries[k] = memoEntry{res: res, validTo: validTo}
+	m.mu.Unlock()
+	return res
+}
