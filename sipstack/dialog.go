@@ -79,6 +79,7 @@ func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn
 			return
 		case <-s.closed:
 			s.reply(req, tx, ec.cid, 503, "Service Unavailable", nil)
+			s.awaitAck(tx)
 			return
 		}
 	}

@@ -36,6 +36,9 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		defer s.work.Done()
 		if s.closing.Load() && !req.IsAck() {
 			s.reply(req, tx, 0, 503, "Service Unavailable", nil)
+			if req.IsInvite() {
+				s.awaitAck(tx)
+			}
 			return
 		}
 		h(req, tx)
@@ -93,12 +96,12 @@ func (s *Server) decide(req *sip.Request, tx sip.ServerTransaction) (*edgeConn, 
 func peerChain(cs tls.ConnectionState) []*x509.Certificate { return cs.PeerCertificates }
 
 // awaitAck keeps a refused INVITE's transaction until its ACK arrives (RFC 3261 §17.2.1), bounded.
+// It does not end early on shutdown: the connection must outlive the final answer's delivery.
 func (s *Server) awaitAck(tx sip.ServerTransaction) {
 	select {
 	case <-tx.Acks():
 	case <-tx.Done():
 	case <-time.After(s.cfg.AckTimeout):
-	case <-s.closed:
 	}
 }
 
