@@ -90,7 +90,9 @@ func NewServer(cfg Config, dec Decider) (*Server, error) {
 		sipgo.WithUserAgentHostname(cfg.ContactHost),
 		sipgo.WithUserAgentParser(parser),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(slogger)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(slogger)),
+		// A transaction whose connection dropped can never be ACKed or answered: end it at once
+		// rather than holding a handler (and a graceful stop) until the ACK timer.
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(slogger), sip.WithTransactionLayerTerminateOnConnClose()),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("sipstack: %w", err)
