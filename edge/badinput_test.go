@@ -74,6 +74,7 @@ func TestInboundBadInput(t *testing.T) {
 			if e.edgeLog.String() != "" {
 				t.Errorf("a TLS-level refusal wrote an Edge-log record")
 			}
+			waitLog(t, e, `"peer":"127.0.0.1:`, "client didn't provide a certificate")
 		}},
 		{"plaintext SIP on the TLS port", nil, func(t *testing.T, e *testEdge) {
 			c, err := net.Dial("tcp", e.addr)
@@ -86,6 +87,7 @@ func TestInboundBadInput(t *testing.T) {
 			if !closed || strings.Contains(out, "SIP/2.0") {
 				t.Errorf("closed=%v, answer %q: want a clean close", closed, out)
 			}
+			waitLog(t, e, "not TLS: the peer sent plaintext")
 		}},
 		{"a peer that connects and sends nothing", []edgeOption{func(c *config.Config) { c.Edge.HandshakeTimeout = 300 * time.Millisecond }},
 			func(t *testing.T, e *testEdge) {
@@ -97,6 +99,7 @@ func TestInboundBadInput(t *testing.T) {
 				if _, closed := readUntilClosed(t, c, 3*time.Second); !closed {
 					t.Errorf("silent connection still open after the handshake deadline")
 				}
+				waitLog(t, e, "no TLS handshake within the deadline")
 			}},
 		{"an idle TLS connection is closed", []edgeOption{func(c *config.Config) { c.Edge.IdleTimeout = 300 * time.Millisecond }},
 			func(t *testing.T, e *testEdge) {
@@ -162,6 +165,30 @@ func TestInboundBadInput(t *testing.T) {
 				t.Errorf("a good call after the bad input failed: %v", res.Final)
 			}
 		})
+	}
+}
+
+// waitLog waits briefly for the process log to hold every part: log lines follow the event a little.
+func waitLog(t *testing.T, e *testEdge, parts ...string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		logs := e.logs.String()
+		missing := ""
+		for _, p := range parts {
+			if !strings.Contains(logs, p) {
+				missing = p
+				break
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("process log lacks %q:\n%s", missing, logs)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

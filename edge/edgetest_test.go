@@ -37,12 +37,36 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// testLog forwards log lines to t.Log until the test ends; sipgo goroutines can still log after
+// that, and t.Log then panics.
+type testLog struct {
+	mu   sync.Mutex
+	t    testing.TB
+	done bool
+}
+
+func newTestLog(t testing.TB) *testLog {
+	l := &testLog{t: t}
+	t.Cleanup(func() { l.mu.Lock(); l.done = true; l.mu.Unlock() }) // registered first, so it runs last
+	return l
+}
+
+func (l *testLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.done {
+		l.t.Log(strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
+}
+
 // testEdge is a running Edge on 127.0.0.1:0 whose resolver asks a real lab DNS server over UDP.
 type testEdge struct {
 	t       testing.TB
 	lab     *Lab
 	svc     *Service
 	edgeLog *syncBuffer
+	logs    *syncBuffer // the process log, as JSON lines
 	addr    string
 }
 
@@ -52,7 +76,10 @@ func withZones(z map[string]string) edgeOption { return func(c *config.Config) {
 
 func startEdge(t testing.TB, opts ...edgeOption) *testEdge {
 	t.Helper()
-	return startEdgeLogging(t, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel), opts...)
+	logs := &syncBuffer{}
+	e := startEdgeLogging(t, zerolog.New(zerolog.MultiLevelWriter(newTestLog(t), logs)).Level(zerolog.InfoLevel), opts...)
+	e.logs = logs
+	return e
 }
 
 func startEdgeLogging(t testing.TB, log zerolog.Logger, opts ...edgeOption) *testEdge {
@@ -126,7 +153,7 @@ func (e *testEdge) peer(cert *tls.Certificate) *sipstack.PeerClient {
 	roots := x509.NewCertPool()
 	roots.AddCert(e.lab.CA.Cert)
 	p, err := sipstack.NewPeerClient(sipstack.PeerClientConfig{Certificate: cert, EdgeRoots: roots,
-		EdgeFQDN: e.lab.Config.Edge.FQDN, Logger: zerolog.New(zerolog.NewTestWriter(e.t)).Level(zerolog.WarnLevel)})
+		EdgeFQDN: e.lab.Config.Edge.FQDN, Logger: zerolog.New(newTestLog(e.t)).Level(zerolog.WarnLevel)})
 	if err != nil {
 		e.t.Fatal(err)
 	}
