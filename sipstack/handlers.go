@@ -30,17 +30,20 @@ func (s *Server) routes() {
 }
 
 // tracked counts in-flight handlers for a graceful stop and refuses new work while stopping.
+// The count only grows under gate, and never once closing is set, so Close may Wait on it.
 func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
-		s.work.Add(1)
-		defer s.work.Done()
-		if s.closing.Load() && !req.IsAck() {
-			s.reply(req, tx, 0, 503, "Service Unavailable", nil)
-			if req.IsInvite() {
-				s.awaitAck(tx)
+		s.gate.Lock()
+		if s.closing.Load() {
+			s.gate.Unlock()
+			if !req.IsAck() {
+				s.reply(req, tx, 0, 503, "Service Unavailable", nil)
 			}
 			return
 		}
+		s.work.Add(1)
+		s.gate.Unlock()
+		defer s.work.Done()
 		h(req, tx)
 	}
 }

@@ -72,6 +72,7 @@ type Server struct {
 	dialogs sync.Map // dialogKey → *dialog
 	rtp     *portAllocator
 	work    sync.WaitGroup
+	gate    sync.Mutex // orders work.Add against Close's Wait
 	closing atomic.Bool
 	closed  chan struct{}
 }
@@ -144,7 +145,10 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Close stops accepting, lets in-flight requests finish (bounded by ctx), then closes every connection.
 func (s *Server) Close(ctx context.Context) error {
-	if !s.closing.CompareAndSwap(false, true) {
+	s.gate.Lock()
+	first := s.closing.CompareAndSwap(false, true)
+	s.gate.Unlock()
+	if !first {
 		return nil
 	}
 	close(s.closed)
