@@ -152,3 +152,30 @@ func BenchmarkServiceDecide(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkInboundLoad is a load run: 32 peers (one TLS connection each) calling at once, against the
+// Edge and, in the same run, the bare sipgo baseline.
+func BenchmarkInboundLoad(b *testing.B) {
+	e := startEdgeLogging(b, zerolog.Nop(), withZones(acanoCorrect))
+	peerCert := e.issue(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})
+	for _, tg := range []struct{ name, addr string }{{"baseline-sipgo", startBaseline(b, e.lab.EdgeCert)}, {"edge", e.addr}} {
+		b.Run(tg.name, func(b *testing.B) {
+			b.SetParallelism(16) // 2 cores × 16 = 32 concurrent callers
+			b.RunParallel(func(pb *testing.PB) {
+				p := benchPeer(b, e, peerCert)
+				defer p.Close()
+				for pb.Next() {
+					inv, _ := p.NewRequest(sip.INVITE, seedFrom, seedTo, tg.addr)
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					res, err := p.Call(ctx, inv, nil)
+					cancel()
+					if err != nil || !res.HungUp {
+						b.Errorf("call: %+v %v", res, err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+		})
+	}
+}
