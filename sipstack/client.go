@@ -22,7 +22,9 @@ type ClientConfig struct {
 	// refusal of our certificate inside the handshake, where it can be told apart (sipgo notes §4).
 	MinTLS, MaxTLS uint16
 	// Verify judges the server; its error comes back inside *CertRejectedError. Required.
-	Verify      func(cs tls.ConnectionState) error
+	Verify func(cs tls.ConnectionState) error
+	// OnConnected, when set, hears of the TCP connection before the TLS handshake starts.
+	OnConnected func(local, remote netip.AddrPort)
 	ContactHost string // the Edge FQDN: Via sent-by and Contact
 	UserAgent   string // default RTCC/6.0.0.0, as the Edge's outbound requests carry
 	Logger      zerolog.Logger
@@ -116,6 +118,9 @@ func Dial(ctx context.Context, cfg ClientConfig, addr netip.AddrPort, serverName
 	if err != nil {
 		return nil, &DialError{Stage: StageConnect, Cause: classify(ctx, err), Addr: addr.String(), Err: err}
 	}
+	if cfg.OnConnected != nil {
+		cfg.OnConnected(raw.LocalAddr().(*net.TCPAddr).AddrPort(), raw.RemoteAddr().(*net.TCPAddr).AddrPort())
+	}
 	tc := tls.Client(raw, cfg.tlsConfig(serverName))
 	if err := tc.HandshakeContext(ctx); err != nil {
 		_ = raw.Close()
@@ -180,7 +185,6 @@ func (c *PeerConn) Close() error {
 // whatever the socket then reported.
 func classify(ctx context.Context, err error) Cause {
 	var ne net.Error
-	var op *net.OpError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded),
 		errors.As(err, &ne) && ne.Timeout():
@@ -189,11 +193,17 @@ func classify(ctx context.Context, err error) Cause {
 		return CauseRefused
 	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
 		return CauseUnreachable
-	case errors.As(err, &op) && op.Op == "remote error": // how crypto/tls reports a received alert
+	case IsTLSAlert(err):
 		return CauseAlert
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF),
 		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
 		return CauseReset
 	}
 	return CauseOther
+}
+
+// IsTLSAlert reports an error that is a TLS alert received from the peer.
+func IsTLSAlert(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "remote error" // how crypto/tls wraps a received alert
 }

@@ -4,6 +4,10 @@ import (
 	"context"
 	"net"
 	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
 )
 
 // handoffListener gives sipgo connections whose TLS handshake we ran ourselves, so that the
@@ -101,3 +105,34 @@ func (c *watchedConn) err() error {
 	defer c.mu.Unlock()
 	return c.readErr
 }
+
+// drainConns closes the connections we handed to sipgo and waits until its readers have unpooled
+// them, the last thing a reader does; the pool's lock then orders their work before ours. Bounded,
+// so a stuck reader is left behind rather than hung on.
+func drainConns(ua *sipgo.UserAgent, conns []net.Conn) {
+	for _, c := range conns {
+		_ = c.Close()
+	}
+	pool := ua.TransportLayer().Pool("tls")
+	for deadline := time.Now().Add(2 * time.Second); pool.Size() > 0 && time.Now().Before(deadline); {
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// handlerGroup runs sipgo request handlers so that their end can be waited for. The handler's
+// transaction is terminated inside it: sipgo would otherwise do so after the handler returned, out
+// of reach of any wait, touching its process-wide logger while the next owner may be replacing it.
+type handlerGroup struct{ wg sync.WaitGroup }
+
+func (g *handlerGroup) wrap(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		g.wg.Add(1)
+		defer g.wg.Done()
+		h(req, tx)
+		if tx != nil {
+			tx.Terminate()
+		}
+	}
+}
+
+func (g *handlerGroup) wait() { g.wg.Wait() }

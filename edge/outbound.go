@@ -1,0 +1,253 @@
+package edge
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/edgesim/edgesim/sipstack"
+)
+
+// CallRequest is a Skype user's call into a federated domain (spec §3).
+type CallRequest struct {
+	From, To string        // SIP URIs; the host of To is the callee domain
+	Timeout  time.Duration // DNS, connect, TLS and the final answer together; 0: 10s
+	Duration time.Duration // how long an answered call is held before the Edge's BYE
+	Now      time.Time     // the clock certificates are judged by; zero: time.Now
+	CallID   string        // "" → random
+}
+
+// StepKind names a stage of the outbound direction, in the order they run.
+type StepKind string
+
+// Stages of an outbound call or check.
+const (
+	StepFederation  StepKind = "federation"
+	StepSRV         StepKind = "srv"
+	StepInDomain    StepKind = "in-domain"
+	StepAddress     StepKind = "a/aaaa"
+	StepConnect     StepKind = "tcp"
+	StepTLS         StepKind = "tls"
+	StepCertificate StepKind = "certificate"
+	StepSent        StepKind = "sent"
+	StepReceived    StepKind = "received"
+)
+
+// Step is one thing the Edge did or saw, reported as it happens.
+type Step struct {
+	Kind   StepKind `json:"kind"`
+	OK     bool     `json:"ok"`
+	Text   string   `json:"text"`
+	Detail []string `json:"detail,omitempty"`
+}
+
+// CallResult is the whole story of one call, including what the Skype client and the Edge log show.
+type CallResult struct {
+	From           string        `json:"from"`
+	To             string        `json:"to"`
+	Domain         string        `json:"domain"`
+	CallID         string        `json:"call_id"`
+	Steps          []Step        `json:"steps"`
+	Target         string        `json:"target,omitempty"`      // the in-domain SRV target tried: host:port
+	PeerAddr       string        `json:"peer_addr,omitempty"`   // ip:port connected to
+	PeerServer     string        `json:"peer_server,omitempty"` // the server certificate's presented name
+	InviteSent     bool          `json:"invite_sent"`
+	Answered       bool          `json:"answered"`
+	EndedBy        string        `json:"ended_by,omitempty"` // answered calls: "edge" or "peer"
+	Status         int           `json:"status"`
+	Reason         string        `json:"reason"`
+	Diagnostic     string        `json:"ms_diagnostics,omitempty"` // as the Skype client receives it
+	DiagnosticCode int           `json:"diagnostic_code,omitempty"`
+	ResultCode     string        `json:"result_code,omitempty"` // of the Edge-log record, when one was written
+	SkypeView      string        `json:"skype_view"`
+	EdgeLog        string        `json:"edge_log,omitempty"`
+	Error          string        `json:"error,omitempty"`
+	Elapsed        time.Duration `json:"elapsed_ns"`
+	Verdict        *Verdict      `json:"-"` // the Edge's own refusal; nil when the peer decided
+}
+
+// Outbound places calls and runs checks for the Edge. The zero values of the seams are production's.
+type Outbound struct {
+	Lab     *Lab
+	EdgeLog *LogWriter // nil: each record is appended to the lab's Edge log file
+	Rand    io.Reader  // the random parts of the Skype client's view; nil: crypto/rand
+	Logger  zerolog.Logger
+}
+
+// Call places req with the lab's configuration and Edge log; events hears each step as it happens.
+func (l *Lab) Call(ctx context.Context, req CallRequest, events func(Step)) CallResult {
+	return (&Outbound{Lab: l, Logger: zerolog.Nop()}).Call(ctx, req, events)
+}
+
+const defaultCallTimeout = 10 * time.Second
+
+// Call runs spec §3 in order and, when every rule passes, sends the INVITE and sees the call through.
+func (o *Outbound) Call(ctx context.Context, req CallRequest, events func(Step)) (res CallResult) {
+	start := time.Now()
+	res = CallResult{From: req.From, To: req.To, CallID: req.CallID}
+	var mu sync.Mutex // a peer's BYE is reported from sipgo's goroutine
+	emit := func(s Step) {
+		mu.Lock()
+		defer mu.Unlock()
+		res.Steps = append(res.Steps, s)
+		if events != nil {
+			events(s)
+		}
+	}
+	defer func() { res.Elapsed = time.Since(start) }()
+	toURI, err := ParseSIPURI(req.To)
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	if _, err := ParseSIPURI(req.From); err != nil {
+		res.Error = "from: " + err.Error()
+		return res
+	}
+	res.Domain = toURI.Host
+	if res.CallID == "" {
+		res.CallID = newCallID(o.rand())
+	}
+	if req.Timeout <= 0 {
+		req.Timeout = defaultCallTimeout
+	}
+	if req.Now.IsZero() {
+		req.Now = time.Now()
+	}
+	setup, cancel := context.WithTimeout(ctx, req.Timeout)
+	defer cancel()
+	msg := MessageInfo{StartLine: "INVITE " + toURI.String() + " SIP/2.0", CallID: res.CallID, CSeq: "1 INVITE"}
+
+	r := o.reach(setup, res.Domain, req.Now, emit)
+	res.Target, res.PeerServer = r.targetHostPort(), r.peerServer
+	if r.addr.IsValid() {
+		res.PeerAddr = r.addr.String()
+	}
+	msg.Peer = r.logPeer(res.Domain)
+	if r.verdict != nil {
+		o.refuse(&res, *r.verdict, msg)
+		return res
+	}
+	deadline, _ := setup.Deadline()
+	o.invite(ctx, &res, r, req, time.Until(deadline), msg, emit)
+	return res
+}
+
+// invite sends the INVITE over the checked connection and turns what came back into the result.
+func (o *Outbound) invite(ctx context.Context, res *CallResult, r reached, req CallRequest, answerIn time.Duration, msg MessageInfo, emit func(Step)) {
+	res.InviteSent = true
+	out, err := r.conn.Call(ctx, sipstack.Invite{From: req.From, To: req.To, CallID: res.CallID, CSeq: 1},
+		sipstack.CallOptions{AnswerTimeout: answerIn, Hold: req.Duration,
+			OnSent: func(m *sipstack.Message) {
+				emit(Step{Kind: StepSent, OK: true, Text: m.StartLine + " → " + r.addr.String(), Detail: sipLines(m)})
+			},
+			OnReceived: func(m *sipstack.Message) {
+				emit(Step{Kind: StepReceived, OK: m.Method != "" || m.Status < 300, Text: m.StartLine, Detail: sipLines(m)})
+			}})
+	if err != nil { // the INVITE could not be built: nothing left the Edge
+		res.InviteSent = false
+		res.Error = err.Error()
+		return
+	}
+	switch out.Kind {
+	case sipstack.OutcomeAnswered:
+		res.Answered, res.Status, res.Reason, res.EndedBy = true, out.Final.Status, out.Final.Reason, out.EndedBy
+		if out.Err != nil {
+			res.Error = out.Err.Error()
+		}
+		res.SkypeView = o.view(res.Status, res.Reason, "")
+	case sipstack.OutcomeRejected:
+		if d, ok := out.Final.Header("ms-diagnostics"); ok {
+			res.Status, res.Reason, res.Diagnostic = out.Final.Status, out.Final.Reason, d
+			res.DiagnosticCode = diagnosticCode(d)
+			res.SkypeView = o.view(res.Status, res.Reason, d)
+			return
+		}
+		o.refuse(res, PeerNoDiagnostics(res.Domain, r.peerServer, out.Final.Status, out.Final.Reason), msg)
+	default:
+		res.Error = fmt.Sprintf("%s: %v", out.Kind, out.Err)
+		v := PeerNoDiagnostics(res.Domain, r.peerServer, statusServerTimeout, reasonServerTimeout)
+		if out.Kind == sipstack.OutcomeConnLost && isTLSAlert(out.ConnErr) {
+			// TLS 1.3 finishes the client's handshake before the server judges our certificate.
+			v = TLSFailed(r.target.HostPort(), WSAECONNRESET)
+		}
+		v.Record.Data = append(v.Record.Data, Attr{"info", res.Error})
+		o.refuse(res, v, msg)
+	}
+}
+
+// refuse applies a refusal the Edge itself generated: the Skype client's view and the Edge log.
+func (o *Outbound) refuse(res *CallResult, v Verdict, msg MessageInfo) {
+	res.Verdict = &v
+	res.Status, res.Reason = v.Status, v.Reason
+	if v.Diagnostic != nil {
+		res.Diagnostic = v.Diagnostic.Header(o.Lab.Config.Edge.FQDN)
+		res.DiagnosticCode = v.Diagnostic.Code
+	}
+	res.SkypeView = o.view(v.Status, v.Reason, res.Diagnostic)
+	if v.Record == nil {
+		return
+	}
+	res.ResultCode = v.Record.Result.Hex()
+	text, err := o.writeRecord(*v.Record, msg)
+	if err != nil {
+		o.Logger.Error().Err(err).Msg("could not write the Edge log")
+	}
+	res.EdgeLog = text
+}
+
+// writeRecord appends the record to the Edge log and returns it as written.
+func (o *Outbound) writeRecord(rec LogRecord, msg MessageInfo) (string, error) {
+	w := o.EdgeLog
+	if w == nil {
+		f, err := o.Lab.OpenEdgeLog()
+		if err != nil {
+			return string(AppendRecord(nil, RecordHeader{Machine: o.Lab.Config.Edge.EdgeLog.Machine, Time: time.Now()}, rec, msg)), err
+		}
+		defer f.Close()
+		// A fresh writer per call: seed the sequence from the clock so records of successive runs differ.
+		w = NewLogWriter(f, LogWriterOptions{Machine: o.Lab.Config.Edge.EdgeLog.Machine, Sequence: uint32(time.Now().UnixMilli())})
+	}
+	h, err := w.Write(rec, msg)
+	return string(AppendRecord(nil, h, rec, msg)), err
+}
+
+func (o *Outbound) rand() io.Reader {
+	if o.Rand != nil {
+		return o.Rand
+	}
+	return rand.Reader
+}
+
+// view renders the final answer as the Skype client receives it from its Front End.
+func (o *Outbound) view(status int, reason, diagnostic string) string {
+	cfg := o.Lab.Config.Edge
+	v := NewClientView(o.rand(), status, reason, diagnostic, cfg.Domains[0])
+	v.Server = cfg.ServerHeader
+	return string(v.Append(nil))
+}
+
+// sipLines is a message's header lines, for a step's detail.
+func sipLines(m *sipstack.Message) []string {
+	head, _, _ := strings.Cut(m.Text, "\r\n\r\n")
+	lines := strings.Split(head, "\r\n")
+	return lines[1:]
+}
+
+// diagnosticCode reads the code of an ms-diagnostics value, 0 when it has none.
+func diagnosticCode(v string) int {
+	n := 0
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}

@@ -1,0 +1,302 @@
+package sipstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/rs/zerolog"
+)
+
+// Invite is the INVITE the Edge sends on behalf of a Skype user.
+type Invite struct {
+	From, To string // SIP URIs as given; To is also the Request-URI
+	CallID   string // "" → random
+	CSeq     uint32 // 0 → 1
+	SDP      []byte // nil → a PCMU/PCMA/telephone-event offer on our address
+}
+
+// CallOptions bound and observe a call.
+type CallOptions struct {
+	AnswerTimeout time.Duration    // until the final response; 0: 10s
+	Hold          time.Duration    // between our ACK and our BYE
+	ByeTimeout    time.Duration    // for the BYE's answer (and a CANCEL's); 0: 2s
+	OnSent        func(m *Message) // each request we send: INVITE, ACK, BYE, CANCEL
+	OnReceived    func(m *Message) // each response, and the peer's BYE
+}
+
+// OutcomeKind is how a call that left the Edge ended.
+type OutcomeKind int
+
+// Outcomes of a call.
+const (
+	OutcomeAnswered OutcomeKind = iota + 1 // 2xx, ACKed, held, hung up
+	OutcomeRejected                        // a final non-2xx answer
+	OutcomeNoAnswer                        // no final answer within AnswerTimeout
+	OutcomeConnLost                        // the connection ended first: garbage, reset, TLS alert
+)
+
+func (k OutcomeKind) String() string {
+	return [...]string{"", "answered", "rejected", "no answer", "connection lost"}[k]
+}
+
+// Outcome is what happened after the INVITE went out.
+type Outcome struct {
+	Kind      OutcomeKind
+	Invite    *Message
+	Final     *Message // the final response; nil for NoAnswer and ConnLost
+	EndedBy   string   // answered calls: "edge" or "peer"
+	ByeStatus int      // the answer to our BYE; 0 when none came
+	Err       error    // why NoAnswer or ConnLost, or what went wrong with ACK/BYE
+	ConnErr   error    // the read error that ended the connection, e.g. a TLS alert
+}
+
+// Call sends the INVITE over this connection and sees the call through. The connection belongs to
+// the call from here on and is closed when Call returns. An error means the INVITE was never sent.
+func (c *PeerConn) Call(ctx context.Context, inv Invite, opts CallOptions) (*Outcome, error) {
+	opts.fill()
+	defer c.Close()
+	req, err := c.buildInvite(inv)
+	if err != nil {
+		return nil, err
+	}
+	ua, cli, srv, err := c.newUA()
+	if err != nil {
+		return nil, err
+	}
+	wc := &watchedConn{Conn: c.conn}
+	ln := newHandoffListener(c.conn.LocalAddr())
+	cc := &clientCall{conn: c, wc: wc, cli: cli, opts: opts, peerBye: make(chan struct{})}
+	defer func() {
+		_ = ln.Close()
+		drainConns(ua, []net.Conn{wc})
+		cc.handlers.wait()
+		_ = ua.Close()
+	}()
+	srv.OnBye(cc.handlers.wrap(cc.onBye))
+	go func() { _ = ua.TransportLayer().ServeTLS(ln) }()
+	if err := ln.hand(ctx, wc, true); err != nil {
+		return nil, fmt.Errorf("sipstack: hand the connection to sipgo: %w", err)
+	}
+	return cc.run(ctx, req)
+}
+
+func (o *CallOptions) fill() {
+	if o.AnswerTimeout <= 0 {
+		o.AnswerTimeout = 10 * time.Second
+	}
+	if o.ByeTimeout <= 0 {
+		o.ByeTimeout = 2 * time.Second
+	}
+	if o.OnSent == nil {
+		o.OnSent = func(*Message) {}
+	}
+	if o.OnReceived == nil {
+		o.OnReceived = func(*Message) {}
+	}
+}
+
+var errNoDNS = errors.New("sipstack: the outbound call resolves nothing itself")
+
+// newUA builds a user agent for one call. It never dials (the connection is handed in) and never
+// resolves; TerminateOnConnClose ends a transaction at once when the peer drops the connection.
+func (c *PeerConn) newUA() (*sipgo.UserAgent, *sipgo.Client, *sipgo.Server, error) {
+	lg := c.cfg.Logger
+	if lg.GetLevel() > zerolog.DebugLevel {
+		// sipgo warns about routine teardown (TCP ref counts); only its errors help a reader.
+		lg = lg.Level(max(lg.GetLevel(), zerolog.ErrorLevel))
+	}
+	sl := slog.New(zerolog.NewSlogHandler(lg.With().Str("component", "sipgo").Logger()))
+	noDNS := &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) { return nil, errNoDNS }}
+	ua, err := sipgo.NewUA(
+		sipgo.WithUserAgent(c.cfg.userAgent()),
+		sipgo.WithUserAgentHostname(c.cfg.ContactHost),
+		sipgo.WithUserAgentDNSResolver(noDNS),
+		sipgo.WithUserAgenTLSConfig(c.cfg.tlsConfig(c.conn.ConnectionState().ServerName)),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sl)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sl), sip.WithTransactionLayerTerminateOnConnClose(),
+			// The 487 to a cancelled INVITE arrives after we let its transaction go.
+			sip.WithTransactionLayerUnhandledResponseHandler(func(r *sip.Response) {
+				lg.Debug().Str("response", r.StartLine()).Msg("late response ignored")
+			})),
+	)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("sipstack: %w", err)
+	}
+	cli, err := sipgo.NewClient(ua, sipgo.WithClientLogger(sl), sipgo.WithClientHostname(c.cfg.ContactHost))
+	if err != nil {
+		_ = ua.Close()
+		return nil, nil, nil, fmt.Errorf("sipstack: %w", err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(sl))
+	if err != nil {
+		_ = ua.Close()
+		return nil, nil, nil, fmt.Errorf("sipstack: %w", err)
+	}
+	return ua, cli, srv, nil
+}
+
+func (cfg ClientConfig) userAgent() string {
+	if cfg.UserAgent == "" {
+		return defaultUserAgent
+	}
+	return cfg.UserAgent
+}
+
+// clientCall is one INVITE dialog from the Edge's side.
+type clientCall struct {
+	conn     *PeerConn
+	wc       *watchedConn
+	cli      *sipgo.Client
+	opts     CallOptions
+	mu       sync.Mutex
+	sess     *sipgo.DialogClientSession
+	peerBye  chan struct{}
+	byeOnce  sync.Once
+	handlers handlerGroup
+}
+
+func (cc *clientCall) run(ctx context.Context, req *sip.Request) (*Outcome, error) {
+	dua := &sipgo.DialogUA{Client: cc.cli, RewriteContact: true, ContactHDR: sip.ContactHeader{Address: sip.Uri{
+		Scheme: "sip", Host: cc.conn.cfg.ContactHost, UriParams: sip.HeaderParams{{K: "transport", V: "tls"}}}}}
+	out := &Outcome{}
+	sess, err := dua.WriteInvite(ctx, req)
+	if err != nil {
+		out.Kind, out.Err, out.ConnErr = OutcomeConnLost, err, cc.wc.err()
+		return out, nil
+	}
+	defer sess.Close()
+	cc.mu.Lock()
+	cc.sess = sess
+	cc.mu.Unlock()
+	out.Invite = messageOf(req)
+	cc.opts.OnSent(out.Invite)
+
+	provisional, err := cc.waitAnswer(ctx, sess)
+	var dr *sipgo.ErrDialogResponse
+	switch {
+	case errors.As(err, &dr):
+		out.Kind, out.Final = OutcomeRejected, messageOf(dr.Res)
+	case errors.Is(err, errAnswerTimeout), ctx.Err() != nil:
+		out.Kind, out.Err = OutcomeNoAnswer, err
+		if provisional {
+			cc.cancel(req)
+		}
+	case err != nil:
+		out.Kind, out.Err, out.ConnErr = OutcomeConnLost, err, cc.wc.err()
+	default:
+		out.Kind, out.Final = OutcomeAnswered, messageOf(sess.InviteResponse)
+		cc.complete(ctx, sess, out)
+	}
+	return out, nil
+}
+
+var errAnswerTimeout = errors.New("no final answer in time")
+
+// waitAnswer bounds sipgo's WaitAnswer by our own timer. Forcing the cancel cause keeps sipgo from
+// waiting out Timer_B (32 s) for a provisional response before it would send CANCEL itself.
+func (cc *clientCall) waitAnswer(ctx context.Context, sess *sipgo.DialogClientSession) (provisional bool, err error) {
+	wctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	timedOut := make(chan struct{})
+	t := time.AfterFunc(cc.opts.AnswerTimeout, func() { close(timedOut); cancel(sipgo.WaitAnswerForceCancelErr) })
+	defer t.Stop()
+	stop := context.AfterFunc(ctx, func() { cancel(sipgo.WaitAnswerForceCancelErr) })
+	defer stop()
+	err = sess.WaitAnswer(wctx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
+		provisional = provisional || r.IsProvisional()
+		cc.opts.OnReceived(messageOf(r))
+		return nil
+	}})
+	if err != nil && wctx.Err() != nil {
+		select {
+		case <-timedOut:
+			return provisional, fmt.Errorf("%w (%s)", errAnswerTimeout, cc.opts.AnswerTimeout)
+		default:
+			return provisional, ctx.Err()
+		}
+	}
+	return provisional, err
+}
+
+// complete ACKs the 2xx, holds the call and hangs up. ACK and BYE go to where the 2xx came from,
+// even when it carries Record-Route, which would otherwise send them to a name we cannot resolve.
+func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSession, out *Outcome) {
+	res := sess.InviteResponse
+	target := sess.InviteRequest.Recipient
+	if ct := res.Contact(); ct != nil {
+		target = ct.Address
+	}
+	ack := sip.NewRequest(sip.ACK, *target.Clone())
+	ack.SetDestination(res.Source())
+	if err := sess.WriteAck(ctx, ack); err != nil {
+		out.Err = fmt.Errorf("ACK: %w", err)
+		return
+	}
+	cc.opts.OnSent(messageOf(ack))
+	select {
+	case <-time.After(cc.opts.Hold):
+	case <-cc.peerBye:
+		out.EndedBy = "peer"
+		return
+	case <-ctx.Done():
+	}
+	out.EndedBy = "edge"
+	bye := sip.NewRequest(sip.BYE, *target.Clone())
+	bye.SetDestination(res.Source())
+	bctx, cancel := context.WithTimeout(context.Background(), cc.opts.ByeTimeout)
+	defer cancel()
+	err := sess.WriteBye(bctx, bye)
+	cc.opts.OnSent(messageOf(bye))
+	var dr sipgo.ErrDialogResponse
+	switch {
+	case err == nil:
+		out.ByeStatus = 200
+	case errors.As(err, &dr):
+		out.ByeStatus, out.Err = dr.Res.StatusCode, fmt.Errorf("BYE answered %d %s", dr.Res.StatusCode, dr.Res.Reason)
+	default:
+		out.Err = fmt.Errorf("BYE: %w", err)
+	}
+}
+
+// cancel withdraws an INVITE the peer has seen but not answered, briefly: the caller's time is up.
+func (cc *clientCall) cancel(inv *sip.Request) {
+	c := sip.NewRequest(sip.CANCEL, *inv.Recipient.Clone())
+	c.AppendHeader(sip.HeaderClone(inv.Via()))
+	c.AppendHeader(sip.HeaderClone(inv.From()))
+	c.AppendHeader(sip.HeaderClone(inv.To()))
+	c.AppendHeader(sip.HeaderClone(inv.CallID()))
+	c.AppendHeader(&sip.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: sip.CANCEL})
+	mf := sip.MaxForwardsHeader(70)
+	c.AppendHeader(&mf)
+	c.SetBody(nil)
+	c.SetTransport(inv.Transport())
+	c.SetDestination(inv.Destination())
+	ctx, done := context.WithTimeout(context.Background(), cc.opts.ByeTimeout)
+	defer done()
+	asBuilt := func(*sipgo.Client, *sip.Request) error { return nil }
+	if _, err := cc.cli.Do(ctx, c, asBuilt); err == nil {
+		cc.opts.OnSent(messageOf(c))
+	}
+}
+
+// onBye takes the peer hanging up; a BYE for any other dialog is not ours.
+func (cc *clientCall) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	cc.mu.Lock()
+	sess := cc.sess
+	cc.mu.Unlock()
+	if sess == nil || req.CallID() == nil || req.CallID().Value() != sess.InviteRequest.CallID().Value() {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	cc.opts.OnReceived(messageOf(req))
+	if err := sess.ReadBye(req, tx); err == nil {
+		cc.byeOnce.Do(func() { close(cc.peerBye) })
+	}
+}

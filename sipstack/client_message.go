@@ -1,0 +1,122 @@
+package sipstack
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// Message is a SIP message in plain values, for showing and checking what crossed the wire.
+type Message struct {
+	StartLine string
+	Method    string // requests
+	Status    int    // responses
+	Reason    string
+	Headers   []Header // in wire order
+	Body      string
+	Text      string // the whole message as sent or received
+}
+
+// Header returns the first header of that name, compared case-insensitively.
+func (m *Message) Header(name string) (string, bool) {
+	for _, h := range m.Headers {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value, true
+		}
+	}
+	return "", false
+}
+
+func messageOf(msg sip.Message) *Message {
+	m := &Message{Text: msg.String(), Body: string(msg.Body())}
+	var hs []sip.Header
+	switch v := msg.(type) {
+	case *sip.Request:
+		m.StartLine, m.Method, hs = v.StartLine(), string(v.Method), v.Headers()
+	case *sip.Response:
+		m.StartLine, m.Status, m.Reason, hs = v.StartLine(), v.StatusCode, v.Reason, v.Headers()
+	}
+	for _, h := range hs {
+		m.Headers = append(m.Headers, Header{Name: h.Name(), Value: h.Value()})
+	}
+	return m
+}
+
+// OfferSDP is the Edge's audio offer: PCMU, PCMA and telephone-event, as a Skype client offers to
+// a SIP trunk. Nothing listens on the port; the peer only needs a well-formed offer.
+func OfferSDP(ip string, port int) []byte {
+	ver := "IP4"
+	if a, err := netip.ParseAddr(ip); err == nil && a.Is6() && !a.Is4In6() {
+		ver = "IP6"
+	}
+	sess := time.Now().Unix()
+	return fmt.Appendf(nil, "v=0\r\n"+
+		"o=- %d %d IN %s %s\r\n"+
+		"s=session\r\n"+
+		"c=IN %s %s\r\n"+
+		"t=0 0\r\n"+
+		"m=audio %d RTP/AVP 0 8 101\r\n"+
+		"a=rtpmap:0 PCMU/8000\r\n"+
+		"a=rtpmap:8 PCMA/8000\r\n"+
+		"a=rtpmap:101 telephone-event/8000\r\n"+
+		"a=fmtp:101 0-16\r\n"+
+		"a=sendrecv\r\n", sess, sess, ver, ip, ver, ip, port)
+}
+
+func (c *PeerConn) buildInvite(inv Invite) (*sip.Request, error) {
+	to, toName, err := parseAddress(inv.To)
+	if err != nil {
+		return nil, fmt.Errorf("sipstack: to %q: %w", inv.To, err)
+	}
+	from, fromName, err := parseAddress(inv.From)
+	if err != nil {
+		return nil, fmt.Errorf("sipstack: from %q: %w", inv.From, err)
+	}
+	callID := inv.CallID
+	if callID == "" {
+		callID = strings.ToLower(newTag())
+	}
+	seq := inv.CSeq
+	if seq == 0 {
+		seq = 1
+	}
+	sdp := inv.SDP
+	if sdp == nil {
+		sdp = OfferSDP(c.LocalAddr().Addr().String(), 50100)
+	}
+	req := sip.NewRequest(sip.INVITE, *to.Clone())
+	cid := sip.CallIDHeader(callID)
+	req.AppendHeader(&sip.FromHeader{DisplayName: fromName, Address: from, Params: sip.HeaderParams{{K: "tag", V: sip.GenerateTagN(16)}}})
+	req.AppendHeader(&sip.ToHeader{DisplayName: toName, Address: to, Params: sip.NewParams()})
+	req.AppendHeader(&cid)
+	req.AppendHeader(&sip.CSeqHeader{SeqNo: seq, MethodName: sip.INVITE})
+	req.AppendHeader(sip.NewHeader("User-Agent", c.cfg.userAgent()))
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(sdp)
+	req.SetTransport("TLS")
+	// An IP literal: sipgo must neither resolve the callee's host nor dial anew.
+	req.SetDestination(c.addr.String())
+	return req, nil
+}
+
+// parseAddress reads sip:user@host, <sip:user@host> or "Name" <sip:user@host>.
+func parseAddress(s string) (sip.Uri, string, error) {
+	var u sip.Uri
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "<") {
+		s = "<" + s + ">"
+	}
+	params := sip.NewParams()
+	name, err := sip.ParseAddressValue(s, &u, &params)
+	if err != nil {
+		return u, "", err
+	}
+	if u.Host == "" {
+		return u, "", errors.New("no host")
+	}
+	return u, name, nil
+}

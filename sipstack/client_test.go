@@ -1,0 +1,296 @@
+package sipstack
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/edgesim/edgesim/certs"
+)
+
+// clientPKI issues the Edge's certificate and peers' certificates from a lab CA in t.TempDir().
+type clientPKI struct {
+	t     *testing.T
+	ca    *certs.CA
+	roots *x509.CertPool
+	edge  tls.Certificate
+}
+
+func newClientPKI(t *testing.T) *clientPKI {
+	t.Helper()
+	ca, _, err := certs.EnsureCA(t.TempDir(), certs.IssuerLab, certs.CAOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &clientPKI{t: t, ca: ca, roots: x509.NewCertPool()}
+	p.roots.AddCert(ca.Cert)
+	p.edge = p.cert("sip.skype.lab")
+	return p
+}
+
+func (p *clientPKI) cert(cn string) tls.Certificate {
+	p.t.Helper()
+	l, err := p.ca.Issue(certs.LeafRequest{CommonName: cn})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return l.TLSCertificate()
+}
+
+// clientConfig holds the server to fqdn with the certs package's rule, as the Edge does.
+func (p *clientPKI) clientConfig(fqdn string) ClientConfig {
+	return ClientConfig{
+		Certificate: p.edge,
+		ContactHost: "sip.skype.lab",
+		Logger:      zerolog.Nop(),
+		Verify: func(cs tls.ConnectionState) error {
+			res := certs.Check(certs.CheckInput{Chain: cs.PeerCertificates, FQDN: fqdn, Roots: p.roots, Usage: x509.ExtKeyUsageServerAuth})
+			if res.Fault != certs.FaultNone {
+				return errors.New(res.Fault.String() + ": " + res.Detail)
+			}
+			return nil
+		},
+	}
+}
+
+func startPeer(t *testing.T, cfg PeerConfig) *PeerServer {
+	t.Helper()
+	cfg.Logger = zerolog.Nop()
+	p, err := StartPeer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+func dialPeer(t *testing.T, p *clientPKI, addr netip.AddrPort, timeout time.Duration) (*PeerConn, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return Dial(ctx, p.clientConfig("vcse.cms.steven.lab"), addr, "vcse.cms.steven.lab")
+}
+
+var testInvite = Invite{From: "sip:stejanss@skype.lab", To: "sip:2000@cms.steven.lab", CallID: "call-1"}
+
+func methods(rs []PeerRequest) string {
+	var m []string
+	for _, r := range rs {
+		m = append(m, r.Method)
+	}
+	return strings.Join(m, ",")
+}
+
+// A 200 carrying an unresolvable Record-Route: ACK and BYE must still reach the peer, over the
+// connection whose certificate was checked, with the Edge's certificate presented.
+func TestCallAnsweredWithRecordRoute(t *testing.T) {
+	pki := newClientPKI(t)
+	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), RequireClientCert: true,
+		RecordRoute: "<sip:rr.unresolvable.test;lr>", RingFor: 30 * time.Millisecond})
+	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	out, err := conn.Call(context.Background(), testInvite, CallOptions{Hold: 50 * time.Millisecond,
+		OnReceived: func(m *Message) { got = append(got, m.StartLine) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Kind != OutcomeAnswered || out.ByeStatus != 200 || out.EndedBy != "edge" || out.Err != nil {
+		t.Fatalf("outcome %+v", out)
+	}
+	if _, ok := peer.WaitRequest("BYE", 2*time.Second); !ok {
+		t.Fatalf("peer got %s, want a BYE", methods(peer.Requests()))
+	}
+	if m := methods(peer.Requests()); m != "INVITE,ACK,BYE" {
+		t.Errorf("peer got %s", m)
+	}
+	inv := peer.Requests()[0]
+	if inv.ClientCert != "sip.skype.lab" {
+		t.Errorf("client certificate %q, want sip.skype.lab", inv.ClientCert)
+	}
+	if ua, _ := inv.Message.Header("User-Agent"); ua != "RTCC/6.0.0.0" {
+		t.Errorf("User-Agent %q", ua)
+	}
+	if via, _ := inv.Message.Header("Via"); !strings.Contains(via, "SIP/2.0/TLS sip.skype.lab:") {
+		t.Errorf("Via %q does not name the Edge", via)
+	}
+	if !strings.Contains(inv.Message.Body, "telephone-event/8000") {
+		t.Errorf("offer %q", inv.Message.Body)
+	}
+	if strings.Join(got, ",") != "SIP/2.0 180 Ringing,SIP/2.0 200 OK" {
+		t.Errorf("responses seen %q", got)
+	}
+}
+
+func TestCallPeerHangsUp(t *testing.T) {
+	pki := newClientPKI(t)
+	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), ByeAfter: 50 * time.Millisecond})
+	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	out, err := conn.Call(context.Background(), testInvite, CallOptions{Hold: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Kind != OutcomeAnswered || out.EndedBy != "peer" || time.Since(start) > 5*time.Second {
+		t.Fatalf("outcome %+v after %s", out, time.Since(start))
+	}
+}
+
+func TestCallRejected(t *testing.T) {
+	pki := newClientPKI(t)
+	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerReject,
+		Status: 403, Reason: "Forbidden", Diagnostics: `1002;reason="x";source="vcse"`})
+	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := conn.Call(context.Background(), testInvite, CallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Kind != OutcomeRejected || out.Final.Status != 403 {
+		t.Fatalf("outcome %+v", out)
+	}
+	if d, _ := out.Final.Header("ms-diagnostics"); d != `1002;reason="x";source="vcse"` {
+		t.Errorf("ms-diagnostics %q", d)
+	}
+	if _, ok := peer.WaitRequest("ACK", 2*time.Second); !ok {
+		t.Errorf("the non-2xx was not ACKed: %s", methods(peer.Requests()))
+	}
+}
+
+func TestCallNoAnswerEndsInTime(t *testing.T) {
+	pki := newClientPKI(t)
+	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerSilent})
+	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	out, err := conn.Call(context.Background(), testInvite, CallOptions{AnswerTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Kind != OutcomeNoAnswer || time.Since(start) > 3*time.Second {
+		t.Fatalf("outcome %+v after %s", out, time.Since(start))
+	}
+	if m := methods(peer.Requests()); m != "INVITE" {
+		t.Errorf("peer got %s", m)
+	}
+}
+
+func TestCallGarbageAnswer(t *testing.T) {
+	pki := newClientPKI(t)
+	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerGarbage})
+	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	out, err := conn.Call(context.Background(), testInvite, CallOptions{AnswerTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Kind != OutcomeConnLost || time.Since(start) > 3*time.Second {
+		t.Fatalf("outcome %+v after %s", out, time.Since(start))
+	}
+}
+
+func TestDialRefused(t *testing.T) {
+	pki := newClientPKI(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().(*net.TCPAddr).AddrPort()
+	_ = l.Close()
+	_, err = dialPeer(t, pki, addr, 2*time.Second)
+	var de *DialError
+	if !errors.As(err, &de) || de.Stage != StageConnect || de.Cause != CauseRefused {
+		t.Fatalf("err %v, want a refused TCP connect", err)
+	}
+}
+
+func TestDialTLSStalls(t *testing.T) {
+	pki := newClientPKI(t)
+	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerStallTLS})
+	start := time.Now()
+	_, err := dialPeer(t, pki, peer.Addr(), 300*time.Millisecond)
+	var de *DialError
+	if !errors.As(err, &de) || de.Stage != StageTLS || de.Cause != CauseTimeout || time.Since(start) > 2*time.Second {
+		t.Fatalf("err %v after %s, want a TLS timeout", err, time.Since(start))
+	}
+}
+
+func TestDialTLSReset(t *testing.T) {
+	pki := newClientPKI(t)
+	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerResetTLS})
+	_, err := dialPeer(t, pki, peer.Addr(), 2*time.Second)
+	var de *DialError
+	if !errors.As(err, &de) || de.Stage != StageTLS || de.Cause != CauseReset {
+		t.Fatalf("err %v, want a TLS reset", err)
+	}
+}
+
+// InsecureSkipVerify is set only because VerifyConnection runs our rule: a wrong name must fail
+// the handshake, the chain must come back for the diagnostic, and nothing may reach the peer.
+func TestDialCertRejectedByOurCheck(t *testing.T) {
+	pki := newClientPKI(t)
+	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.steven.lab")})
+	_, err := dialPeer(t, pki, peer.Addr(), 2*time.Second)
+	var rej *CertRejectedError
+	if !errors.As(err, &rej) {
+		t.Fatalf("err %v, want *CertRejectedError", err)
+	}
+	if pc := rej.State.PeerCertificates; len(pc) == 0 || pc[0].Subject.CommonName != "vcse.steven.lab" {
+		t.Errorf("chain not kept: %v", pc)
+	}
+	if !strings.Contains(err.Error(), "wrong-principal") {
+		t.Errorf("err %v does not carry our reason", err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if rs := peer.Requests(); len(rs) != 0 {
+		t.Errorf("peer got %s", methods(rs))
+	}
+	cfg := pki.clientConfig("x")
+	cfg.Verify = nil
+	if _, err := Dial(context.Background(), cfg, peer.Addr(), "x"); err == nil {
+		t.Error("Dial without Verify must refuse to run with verification off")
+	}
+}
+
+// Ringing without an answer: the call ends at the timeout and the Edge withdraws the INVITE.
+func TestCallRingingIsCancelled(t *testing.T) {
+	pki := newClientPKI(t)
+	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerRing})
+	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	start := time.Now()
+	out, err := conn.Call(context.Background(), testInvite, CallOptions{AnswerTimeout: 300 * time.Millisecond,
+		OnSent: func(m *Message) { sent = append(sent, m.Method) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Kind != OutcomeNoAnswer || time.Since(start) > 3*time.Second {
+		t.Fatalf("outcome %+v after %s", out, time.Since(start))
+	}
+	if strings.Join(sent, ",") != "INVITE,CANCEL" {
+		t.Errorf("sent %v", sent)
+	}
+}
