@@ -2,6 +2,8 @@ package edge
 
 import (
 	"crypto/x509"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +18,7 @@ type Policy struct {
 	Users            []string // user@domain; empty means every user of a served domain exists
 	Roots            *x509.CertPool
 	PartnerDiscovery bool
-	Allowed          map[string]string // domain → partner Edge FQDN ("" when discovered by SRV)
+	Allowed          map[string]string // domain → partner Edge FQDN[:port] ("" when discovered by SRV)
 	Blocked          []string
 	// Check is the certificate rule; nil means certs.Check. The Service plugs in a memo of it.
 	Check CertChecker
@@ -43,6 +45,7 @@ func FederationDomain(r InboundRequest) string {
 type Route struct {
 	Denied    *Verdict // blocked, or not allowed with discovery off
 	ProxyFQDN string   // allowed partner with an explicit Edge FQDN: no SRV lookup
+	ProxyPort uint16   // the port to reach it on outbound: 5061 unless the entry names one
 }
 
 // NeedsSRV reports whether deciding about the domain needs its SRV records.
@@ -59,7 +62,8 @@ func (p *Policy) Route(domain string) Route {
 	}
 	for a, proxy := range p.Allowed {
 		if normalize(a) == d {
-			return Route{ProxyFQDN: normalize(proxy)}
+			host, port := splitProxy(proxy)
+			return Route{ProxyFQDN: host, ProxyPort: port}
 		}
 	}
 	if !p.PartnerDiscovery {
@@ -175,7 +179,7 @@ func (p *Policy) OutboundTargets(domain string, srv SRVResult) ([]SRVTarget, *Ve
 		return nil, rt.Denied
 	}
 	if rt.ProxyFQDN != "" {
-		return []SRVTarget{{Target: rt.ProxyFQDN, Port: 5061}}, nil
+		return []SRVTarget{{Target: rt.ProxyFQDN, Port: rt.ProxyPort}}, nil
 	}
 	if srv.Err != nil || len(srv.Targets) == 0 {
 		v := NoSRV(d, errText(srv.Err, "no SRV records"))
@@ -187,6 +191,16 @@ func (p *Policy) OutboundTargets(domain string, srv SRVResult) ([]SRVTarget, *Ve
 		return nil, &v
 	}
 	return in, nil
+}
+
+// splitProxy reads a proxy_fqdn entry, "edge.example.com" or "edge.example.com:5062".
+func splitProxy(s string) (string, uint16) {
+	if host, port, err := net.SplitHostPort(s); err == nil {
+		if n, err := strconv.ParseUint(port, 10, 16); err == nil && n > 0 {
+			return normalize(host), uint16(n)
+		}
+	}
+	return normalize(s), 5061
 }
 
 func errText(err error, fallback string) string {

@@ -205,6 +205,16 @@ func TestOutboundTargetsOrder(t *testing.T) {
 	if len(names) != 3 || names[0] != want[0] || names[1] != want[1] || names[2] != want[2] {
 		t.Errorf("order %v, want %v", names, want)
 	}
+	proxied := &Policy{Allowed: map[string]string{"a.lab": "edge.a.lab", "b.lab": "Edge.B.Lab.:5062"}}
+	if got, v := proxied.OutboundTargets("a.lab", SRVResult{}); v != nil || got[0] != (SRVTarget{Target: "edge.a.lab", Port: 5061}) {
+		t.Errorf("proxy without port: %+v %+v", got, v)
+	}
+	if got, v := proxied.OutboundTargets("b.lab", SRVResult{}); v != nil || got[0] != (SRVTarget{Target: "edge.b.lab", Port: 5062}) {
+		t.Errorf("proxy with port: %+v %+v", got, v)
+	}
+	if rt := proxied.Route("b.lab"); rt.ProxyFQDN != "edge.b.lab" {
+		t.Errorf("inbound expects %q, want the host alone", rt.ProxyFQDN)
+	}
 	if _, v := pol.OutboundTargets("cms.steven.lab", srvOK("vcse.sub.cms.steven.lab")); v == nil || v.Diagnostic.Code != CodeNoSRVMatch {
 		t.Errorf("subdomain target not refused with 1009: %+v", v)
 	}

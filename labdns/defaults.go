@@ -2,7 +2,9 @@ package labdns
 
 // DefaultZones returns the seed's lab, correctly configured: every domain
 // publishes its federation SRV record and the record's target resolves, all on
-// loopback. Scenarios break it on purpose; this is the baseline they differ
+// loopback. The Expressway-E side answers 127.0.0.2, apart from the Edge on
+// 127.0.0.1:5061, so a call from the Edge never reaches the Edge itself; a lab
+// points those records at its real Expressway-E instead. Scenarios break it on purpose; this is the baseline they differ
 // from. Each call returns a fresh map the caller may change.
 func DefaultZones() map[string]string {
 	return map[string]string{
@@ -16,18 +18,18 @@ SfBFE                   IN A   127.0.0.1
 		"steven.lab": `; steven.lab is the parent domain of the Cisco side; its SRV record points
 ; at the Expressway-E, which must present vcse.steven.lab in its certificate.
 _sipfederationtls._tcp  IN SRV 0 0 5061 vcse.steven.lab.
-vcse                    IN A   127.0.0.1
+vcse                    IN A   127.0.0.2
 `,
 		"acano.steven.lab": `; acano.steven.lab is the CMS (Acano) SIP domain behind the Expressway. As a
 ; zone of its own it is answered from here, not from steven.lab, so its SRV
 ; record must exist in this zone or federation to it fails.
 _sipfederationtls._tcp  IN SRV 0 0 5061 vcse.acano.steven.lab.
-vcse                    IN A   127.0.0.1
+vcse                    IN A   127.0.0.2
 `,
 		"cms.steven.lab": `; cms.steven.lab is a second CMS SIP domain, configured like acano.steven.lab,
 ; so the lab shows that every federated SIP domain needs its own SRV record.
 _sipfederationtls._tcp  IN SRV 0 0 5061 vcse.cms.steven.lab.
-vcse                    IN A   127.0.0.1
+vcse                    IN A   127.0.0.2
 `,
 	}
 }

@@ -45,7 +45,7 @@ func TestServerUDPAndTCP(t *testing.T) {
 		},
 		{
 			name: "a in the most specific zone", qname: "vcse.acano.steven.lab.", qtype: dns.TypeA, rcode: dns.RcodeSuccess, aa: true,
-			answer: []string{"vcse.acano.steven.lab. 300 IN A 127.0.0.1"},
+			answer: []string{"vcse.acano.steven.lab. 300 IN A 127.0.0.2"},
 		},
 		{name: "nxdomain", qname: "_sipfederationtls._tcp.nope.skype.lab.", qtype: dns.TypeSRV, rcode: dns.RcodeNameError, aa: true},
 		{name: "refused", qname: "example.com.", qtype: dns.TypeA, rcode: dns.RcodeRefused},

@@ -224,9 +224,9 @@ func TestDefaultZones(t *testing.T) {
 		addrs  []string
 	}{
 		{"skype.lab", "_sipfederationtls._tcp.skype.lab. 300 IN SRV 0 0 5061 sip.skype.lab.", []string{"sip.skype.lab. 300 IN A 127.0.0.1"}},
-		{"steven.lab", "_sipfederationtls._tcp.steven.lab. 300 IN SRV 0 0 5061 vcse.steven.lab.", []string{"vcse.steven.lab. 300 IN A 127.0.0.1"}},
-		{"acano.steven.lab", "_sipfederationtls._tcp.acano.steven.lab. 300 IN SRV 0 0 5061 vcse.acano.steven.lab.", []string{"vcse.acano.steven.lab. 300 IN A 127.0.0.1"}},
-		{"cms.steven.lab", "_sipfederationtls._tcp.cms.steven.lab. 300 IN SRV 0 0 5061 vcse.cms.steven.lab.", []string{"vcse.cms.steven.lab. 300 IN A 127.0.0.1"}},
+		{"steven.lab", "_sipfederationtls._tcp.steven.lab. 300 IN SRV 0 0 5061 vcse.steven.lab.", []string{"vcse.steven.lab. 300 IN A 127.0.0.2"}},
+		{"acano.steven.lab", "_sipfederationtls._tcp.acano.steven.lab. 300 IN SRV 0 0 5061 vcse.acano.steven.lab.", []string{"vcse.acano.steven.lab. 300 IN A 127.0.0.2"}},
+		{"cms.steven.lab", "_sipfederationtls._tcp.cms.steven.lab. 300 IN SRV 0 0 5061 vcse.cms.steven.lab.", []string{"vcse.cms.steven.lab. 300 IN A 127.0.0.2"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.domain, func(t *testing.T) {

@@ -3,10 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
-	"github.com/emiago/sipgo/sip"
 	"github.com/rs/zerolog"
 )
 
@@ -26,7 +24,6 @@ func (a *app) logger() (zerolog.Logger, error) {
 		return zerolog.Nop(), usageErr(fmt.Errorf("--log-format %q: want console or json", a.logFormat))
 	}
 	zl := zerolog.New(w).Level(lvl).With().Timestamp().Logger()
-	// sipgo captures this default when a user agent is built, so set it before any is.
-	sip.SetDefaultLogger(slog.New(quietSipgo{zerolog.NewSlogHandler(zl.With().Str("component", "sipgo").Logger())}))
+	sipgoSink.set(zerolog.NewSlogHandler(zl.With().Str("component", "sipgo").Logger()))
 	return zl, nil
 }
