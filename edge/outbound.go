@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -78,6 +79,10 @@ type Outbound struct {
 	EdgeLog *LogWriter // nil: each record is appended to the lab's Edge log file
 	Rand    io.Reader  // the random parts of the Skype client's view; nil: crypto/rand
 	Logger  zerolog.Logger
+	// DialAddr redirects the socket of a resolved target, so a lab can put the Expressway-E stand-in on
+	// an ephemeral port while DNS, the steps, the diagnostics and the Edge log keep the zone's 5061.
+	// nil dials what DNS said.
+	DialAddr func(target SRVTarget, resolved netip.AddrPort) netip.AddrPort
 }
 
 // Call places req with the lab's configuration and Edge log; events hears each step as it happens.

@@ -111,7 +111,7 @@ func (o *Outbound) connect(ctx context.Context, r reached, targets []SRVTarget, 
 		emit(Step{Kind: StepAddress, OK: true, Text: t.Target + " → " + joinAddrs(addrs)})
 		for _, a := range addrs {
 			r.target, r.addr = t, netip.AddrPortFrom(a, t.Port)
-			conn, err := sipstack.Dial(ctx, o.clientConfig(t.Target, now, emit), r.addr, t.Target)
+			conn, err := sipstack.Dial(ctx, o.clientConfig(t.Target, now, emit), o.dialAddr(t, r.addr), t.Target)
 			var de *sipstack.DialError
 			if errors.As(err, &de) && de.Stage == sipstack.StageConnect {
 				emit(Step{Kind: StepConnect, Text: err.Error()})
@@ -290,4 +290,12 @@ func joinAddrs(as []netip.Addr) string {
 		s[i] = a.String()
 	}
 	return strings.Join(s, ", ")
+}
+
+// dialAddr is where the socket really goes: the resolved address unless a lab redirects it.
+func (o *Outbound) dialAddr(t SRVTarget, addr netip.AddrPort) netip.AddrPort {
+	if o.DialAddr != nil {
+		return o.DialAddr(t, addr)
+	}
+	return addr
 }

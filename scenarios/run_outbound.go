@@ -1,0 +1,221 @@
+package scenarios
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/edge"
+	"github.com/edgesim/edgesim/sipstack"
+)
+
+// runOutbound: the Expressway-E stand-in listens on 127.0.0.1:0; the Edge's outbound engine calls
+// into the callee's domain through the lab DNS; the Skype client's view of the answer is the wire text.
+func runOutbound(ctx context.Context, s *Scenario, dir string, opts Options, res *Result) error {
+	log := opts.Logger
+	cfg, cas, leaf, dns, err := prepare(s, dir, log)
+	if err != nil {
+		return err
+	}
+	defer dns.Close()
+	stand, err := startStandIn(s, cas, leaf, log)
+	if err != nil {
+		return err
+	}
+	defer stand.Close()
+	lab, err := edge.OpenLab(cfg)
+	if err != nil {
+		return err
+	}
+	edgeLog := &syncBuffer{}
+	redirected := atomic.Bool{}
+	ob := &edge.Outbound{Lab: lab, Logger: log,
+		EdgeLog: edge.NewLogWriter(edgeLog, edge.LogWriterOptions{Machine: cfg.Edge.EdgeLog.Machine}),
+		// Loopback targets (the lab puts the Expressway side on 127.0.0.2) reach the stand-in on its
+		// ephemeral port; DNS, the diagnostics and the Edge log keep what the zone says. Other
+		// addresses are dialled as they are, so a scenario can still point at an unreachable host.
+		DialAddr: func(_ edge.SRVTarget, a netip.AddrPort) netip.AddrPort {
+			if !a.Addr().IsLoopback() {
+				return a
+			}
+			redirected.Store(true)
+			return netip.AddrPortFrom(standInAddr, stand.Port())
+		}}
+	call := ob.Call(ctx, edge.CallRequest{From: s.Call.From, To: s.Call.To, Timeout: s.callTimeout()}, nil)
+	for _, st := range call.Steps {
+		mark := "ok  "
+		if !st.OK {
+			mark = "FAIL"
+		}
+		res.Steps = append(res.Steps, fmt.Sprintf("%s %-11s %s", mark, st.Kind, st.Text))
+	}
+	if redirected.Load() {
+		res.Notes = append(res.Notes, fmt.Sprintf("the Expressway-E stand-in listens on 127.0.0.1:%d; the runner dialled it "+
+			"wherever the zone's loopback records pointed", stand.Port()))
+	}
+	res.Got.Status, res.Got.Reason = call.Status, call.Reason
+	res.Got.Diagnostic, res.Diagnostic = call.DiagnosticCode, call.Diagnostic
+	res.Got.ResultCode = call.ResultCode
+	res.Wire = call.SkypeView
+	res.EdgeLog = edgeLog.String()
+	if call.Error != "" {
+		res.Notes = append(res.Notes, "outbound engine: "+call.Error)
+	}
+	for _, r := range stand.Requests() {
+		res.PeerSaw = append(res.PeerSaw, r)
+		if strings.HasPrefix(r, "INVITE ") {
+			res.Got.ReachedPeer = true
+		}
+	}
+	return nil
+}
+
+var standInAddr = netip.MustParseAddr("127.0.0.1")
+
+// standIn is the Expressway-E the Edge calls.
+type standIn interface {
+	Port() uint16
+	Requests() []string // start lines of what reached it
+	Close() error
+}
+
+func startStandIn(s *Scenario, cas map[certs.Issuer]*certs.CA, leaf *certs.Leaf, log zerolog.Logger) (standIn, error) {
+	switch s.Peer.Behaviour {
+	case BehaviourRefuseConnection:
+		return closedPort()
+	case BehaviourRejectEdgeCert:
+		return startCertRejecter(leaf, cas[certs.IssuerUntrusted])
+	}
+	if leaf == nil {
+		// tls-reset never gets as far as presenting one, but the stand-in is built with a certificate.
+		var err error
+		if leaf, err = cas[certs.IssuerLab].Issue(certs.LeafRequest{CommonName: s.peerFQDN()}); err != nil {
+			return nil, err
+		}
+	}
+	pc := sipstack.PeerConfig{Certificate: leaf.TLSCertificate(), RequireClientCert: true, Logger: log}
+	switch s.Peer.Behaviour {
+	case BehaviourFail:
+		pc.Behaviour = sipstack.PeerReject
+		pc.Status, pc.Reason, pc.Diagnostics = s.Peer.FailStatus, s.Peer.FailReason, s.Peer.FailDiagnostics
+		if pc.Status == 0 {
+			pc.Status = 486
+		}
+		if pc.Reason == "" {
+			pc.Reason = StatusReason(pc.Status)
+		}
+	case BehaviourSilent:
+		pc.Behaviour = sipstack.PeerSilent
+	case BehaviourTLSReset:
+		pc.Behaviour = sipstack.PeerResetTLS
+	default:
+		pc.Behaviour = sipstack.PeerAnswer
+	}
+	p, err := sipstack.StartPeer(pc)
+	if err != nil {
+		return nil, err
+	}
+	return sipPeer{p}, nil
+}
+
+type sipPeer struct{ *sipstack.PeerServer }
+
+func (p sipPeer) Port() uint16 { return p.Addr().Port() }
+
+func (p sipPeer) Requests() []string {
+	var out []string
+	for _, r := range p.PeerServer.Requests() {
+		line := r.Method
+		if r.Message != nil {
+			line = r.Message.StartLine
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// closedPort is a port nothing listens on: bound on 127.0.0.1:0 and closed again, so a connect to
+// it is refused.
+func closedPort() (standIn, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := ln.Addr().(*net.TCPAddr).AddrPort().Port()
+	if err := ln.Close(); err != nil {
+		return nil, err
+	}
+	return refused{port}, nil
+}
+
+type refused struct{ port uint16 }
+
+func (r refused) Port() uint16       { return r.port }
+func (r refused) Requests() []string { return nil }
+func (r refused) Close() error       { return nil }
+
+// certRejecter is an Expressway-E that presents its certificate but verifies the client's against
+// a CA that did not sign the Edge's, so it aborts every handshake with an unknown_ca alert.
+// sipstack.PeerServer accepts any client certificate, hence this small listener of our own.
+type certRejecter struct {
+	ln   net.Listener
+	wg   sync.WaitGroup
+	once sync.Once
+}
+
+func startCertRejecter(leaf *certs.Leaf, trusted *certs.CA) (standIn, error) {
+	if leaf == nil || trusted == nil {
+		return nil, errors.New("reject-edge-cert needs the stand-in's certificate")
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(trusted.Cert)
+	conf := &tls.Config{Certificates: []tls.Certificate{leaf.TLSCertificate()}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &certRejecter{ln: ln}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			r.wg.Add(1)
+			go func() {
+				defer r.wg.Done()
+				tc := tls.Server(c, conf)
+				_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+				_ = tc.Handshake() // fails: the Edge's certificate is not from a CA it trusts
+				_ = tc.Close()
+			}()
+		}
+	}()
+	return r, nil
+}
+
+func (r *certRejecter) Port() uint16 { return r.ln.Addr().(*net.TCPAddr).AddrPort().Port() }
+
+func (r *certRejecter) Requests() []string { return nil }
+
+func (r *certRejecter) Close() error {
+	var err error
+	r.once.Do(func() {
+		err = r.ln.Close()
+		r.wg.Wait()
+	})
+	return err
+}

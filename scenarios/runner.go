@@ -1,0 +1,349 @@
+package scenarios
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/config"
+	"github.com/edgesim/edgesim/edge"
+	"github.com/edgesim/edgesim/labdns"
+)
+
+// Options tune Run. The zero value is fine.
+type Options struct {
+	Logger  zerolog.Logger // the Edge's and the stand-in's process log; zero value: discarded
+	TempDir string         // where each scenario's lab directory is made; "": the system's
+}
+
+// Observed is what a run saw, in the terms of Expect.
+type Observed struct {
+	Status      int    `json:"status"`
+	Reason      string `json:"reason,omitempty"`
+	Diagnostic  int    `json:"diagnostic,omitempty"`
+	ResultCode  string `json:"result_code,omitempty"`
+	ReachedPeer bool   `json:"reached_peer"`
+}
+
+// Result is one scenario's run: what was expected, what happened on the wire and in the Edge log,
+// and every difference spelled out.
+type Result struct {
+	Name       string    `json:"name"`
+	Title      string    `json:"title"`
+	Direction  Direction `json:"direction"`
+	Expect     Expect    `json:"expect"`
+	Got        Observed  `json:"got"`
+	Pass       bool      `json:"pass"`
+	Mismatches []string  `json:"mismatches,omitempty"`
+	// Wire is the final response as text: inbound as the Expressway-E stand-in received it from the
+	// Edge, outbound as the Skype client receives it from its Front End.
+	Wire string `json:"wire,omitempty"`
+	// Diagnostic is the ms-diagnostics value of that response, "" when it has none.
+	Diagnostic string `json:"ms_diagnostics,omitempty"`
+	// EdgeLog is the Edge-log record(s) the scenario wrote, as in the Edge's log file.
+	EdgeLog string `json:"edge_log,omitempty"`
+	// Steps (outbound) is what the Edge did, one line a step.
+	Steps []string `json:"steps,omitempty"`
+	// PeerSaw (outbound) lists the requests that reached the stand-in.
+	PeerSaw []string `json:"peer_saw,omitempty"`
+	// Notes are facts about how the lab was built that a reader of the wire text should know.
+	Notes    []string      `json:"notes,omitempty"`
+	Error    string        `json:"error,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// setupMargin bounds building and tearing down a lab, on top of the call's own timeout.
+const setupMargin = 10 * time.Second
+
+// Run plays one scenario in a fresh lab directory on loopback (removed afterwards), every socket on
+// 127.0.0.1:0, and compares what happened with its expect block. It never blocks longer than the
+// call's timeout plus a setup margin.
+func Run(ctx context.Context, s *Scenario, opts Options) Result {
+	start := time.Now()
+	res := Result{Name: s.Name, Title: s.Title, Direction: s.Direction, Expect: s.Expect}
+	ctx, cancel := context.WithTimeout(ctx, s.callTimeout()+setupMargin)
+	defer cancel()
+	dir, err := os.MkdirTemp(opts.TempDir, "edgesim-scenario-")
+	if err != nil {
+		res.Error = "lab directory: " + err.Error()
+	} else {
+		defer os.RemoveAll(dir)
+		var err error
+		switch s.Direction {
+		case Inbound:
+			err = runInbound(ctx, s, dir, opts, &res)
+		case Outbound:
+			err = runOutbound(ctx, s, dir, opts, &res)
+		default:
+			err = fmt.Errorf("unknown direction %q", s.Direction)
+		}
+		if err != nil {
+			res.Error = "the lab could not be set up: " + err.Error()
+		}
+	}
+	res.Duration = time.Since(start)
+	res.compare(s)
+	return res
+}
+
+// RunAll runs the scenarios, at most parallel at a time (0: one per CPU, at least 2), and returns
+// the results in the order given; done hears of each as it finishes.
+func RunAll(ctx context.Context, list []*Scenario, opts Options, parallel int, done func(Result)) []Result {
+	if parallel <= 0 {
+		parallel = max(2, runtime.GOMAXPROCS(0))
+	}
+	out := make([]Result, len(list))
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for i, s := range list {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			r := Run(ctx, s, opts)
+			out[i] = r
+			if done != nil {
+				mu.Lock()
+				done(r)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (s *Scenario) callTimeout() time.Duration {
+	if s.Call.Timeout > 0 {
+		return s.Call.Timeout
+	}
+	return DefaultCallTimeout
+}
+
+// baseConfig is the lab every scenario starts from: the defaults on loopback, in dir, with the
+// lab DNS served by the runner on its own port.
+func baseConfig(dir string) config.Config {
+	cfg := config.Default()
+	cfg.Lab.Dir = dir
+	cfg.Edge.Listen = "127.0.0.1:0"
+	cfg.DNS.Listen = ""
+	cfg.DNS.Timeout = time.Second
+	return cfg
+}
+
+// EnsureLabCAs creates (or loads) the lab's three CAs in dir: lab, untrusted and public.
+func EnsureLabCAs(dir string) (map[certs.Issuer]*certs.CA, error) {
+	out := map[certs.Issuer]*certs.CA{}
+	for _, iss := range []certs.Issuer{certs.IssuerLab, certs.IssuerUntrusted, certs.IssuerPublic} {
+		ca, _, err := certs.EnsureCA(dir, iss, certs.CAOptions{})
+		if err != nil {
+			return nil, err
+		}
+		out[iss] = ca
+	}
+	return out, nil
+}
+
+// IssuePeer issues the stand-in's certificate as the scenario describes it; nil when it presents none.
+func (s *Scenario) IssuePeer(cas map[certs.Issuer]*certs.CA) (*certs.Leaf, error) {
+	if s.Peer.Cert == nil {
+		return nil, nil
+	}
+	leaf, err := cas[s.Peer.Cert.IssuerName()].Issue(s.Peer.Cert.LeafRequest())
+	if err != nil {
+		return nil, fmt.Errorf("peer certificate: %w", err)
+	}
+	return leaf, nil
+}
+
+// peerFQDN is the stand-in's own name: peer.fqdn, else its certificate's, else the seed's Expressway-E.
+func (s *Scenario) peerFQDN() string {
+	switch {
+	case s.Peer.FQDN != "":
+		return s.Peer.FQDN
+	case s.Peer.Cert != nil && s.Peer.Cert.CN != "":
+		return s.Peer.Cert.CN
+	case s.Peer.Cert != nil && len(s.Peer.Cert.SANs) > 0:
+		return s.Peer.Cert.SANs[0]
+	}
+	return "vcse.steven.lab"
+}
+
+// startDNS serves the configuration's zones (the seed's lab when there are none) on 127.0.0.1:0
+// and points the Edge's resolver at it, so every lookup crosses a real socket.
+func startDNS(cfg *config.Config, log zerolog.Logger) (*labdns.Server, error) {
+	zones := cfg.DNS.Zones
+	if len(zones) == 0 {
+		zones = labdns.DefaultZones()
+	}
+	zs, err := labdns.ParseZones(zones)
+	if err != nil {
+		return nil, fmt.Errorf("zones: %w", err)
+	}
+	srv := labdns.NewServer(zs, log.With().Str("component", "labdns").Logger())
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("lab DNS: %w", err)
+	}
+	cfg.DNS.Resolver = srv.Addr()
+	return srv, nil
+}
+
+// prepare builds the scenario's configuration, CAs, peer certificate and lab DNS in dir.
+func prepare(s *Scenario, dir string, log zerolog.Logger) (cfg config.Config, cas map[certs.Issuer]*certs.CA, leaf *certs.Leaf, dns *labdns.Server, err error) {
+	if cas, err = EnsureLabCAs(dir); err != nil {
+		return
+	}
+	if leaf, err = s.IssuePeer(cas); err != nil {
+		return
+	}
+	if cfg, err = s.Config(baseConfig(dir)); err != nil {
+		return
+	}
+	cfg.Edge.HandshakeTimeout = min(cfg.Edge.HandshakeTimeout, 3*time.Second)
+	if dns, err = startDNS(&cfg, log); err != nil {
+		return
+	}
+	if err = cfg.Validate(); err != nil {
+		_ = dns.Close()
+		return
+	}
+	return
+}
+
+// syncBuffer is the Edge-log sink: the Edge writes from its own goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var resultCodeLineRE = regexp.MustCompile(`(?m)^Result-Code: (0x[0-9a-f]{8})`)
+
+// edgeLogResult reads the Result-Code of the first record, and how many records there are.
+func edgeLogResult(log string) (string, int) {
+	all := resultCodeLineRE.FindAllStringSubmatch(log, -1)
+	if len(all) == 0 {
+		return "", 0
+	}
+	return all[0][1], len(all)
+}
+
+// compare fills Pass and Mismatches, each saying what was expected, what came, and why it matters.
+func (r *Result) compare(s *Scenario) {
+	e, g := s.Expect, r.Got
+	var m []string
+	if r.Error != "" {
+		m = append(m, r.Error)
+	}
+	if g.Status != e.Status {
+		m = append(m, fmt.Sprintf("status: expected %s, got %s", statusText(e.Status, ""), statusText(g.Status, g.Reason)))
+	}
+	switch {
+	case e.Diagnostic == 0 && g.Diagnostic != 0:
+		m = append(m, fmt.Sprintf("ms-diagnostics: expected none, got %s", r.Diagnostic))
+	case e.Diagnostic != 0 && g.Diagnostic == 0:
+		why := "the response carries no ms-diagnostics"
+		if r.Wire == "" {
+			why = "there was no response"
+		}
+		m = append(m, fmt.Sprintf("ms-diagnostics: expected %d (%s), %s", e.Diagnostic, DiagnosticReason(e.Diagnostic), why))
+	case e.Diagnostic != g.Diagnostic:
+		m = append(m, fmt.Sprintf("ms-diagnostics: expected %d (%s), got %s", e.Diagnostic, DiagnosticReason(e.Diagnostic), r.Diagnostic))
+	}
+	for _, part := range e.DiagnosticContains {
+		if g.Diagnostic != 0 && !strings.Contains(r.Diagnostic, part) {
+			m = append(m, fmt.Sprintf("ms-diagnostics: expected it to contain %s, got %s", part, r.Diagnostic))
+		}
+	}
+	if g.ResultCode != e.ResultCode {
+		m = append(m, fmt.Sprintf("Edge-log Result-Code: expected %s, got %s", resultText(e.ResultCode), resultText(g.ResultCode)))
+	}
+	if e.ReachesPeer != nil && *e.ReachesPeer != g.ReachedPeer {
+		if *e.ReachesPeer {
+			m = append(m, "Expressway-E: expected the INVITE to reach it, but nothing arrived")
+		} else {
+			m = append(m, "Expressway-E: expected nothing to reach it, but the INVITE arrived")
+		}
+	}
+	r.Mismatches = m
+	r.Pass = len(m) == 0
+}
+
+func statusText(status int, reason string) string {
+	if status == 0 {
+		return "no SIP answer at all"
+	}
+	if reason == "" {
+		reason = StatusReason(status)
+	}
+	return strings.TrimSpace(strconv.Itoa(status) + " " + reason)
+}
+
+func resultText(code string) string {
+	if code == "" {
+		return "no record"
+	}
+	if rc, ok := ResultCodes[code]; ok {
+		return code + " " + rc.Name
+	}
+	return code
+}
+
+// StatusReason is the reason phrase the Edge and the lab use with a status, "" when unusual.
+func StatusReason(status int) string {
+	return map[int]string{200: "OK", 403: "Forbidden", 404: "Not Found", 480: "Temporarily Unavailable",
+		486: "Busy Here", 488: "Not Acceptable Here", 503: "Service Unavailable", 504: "Server time-out", 603: "Decline"}[status]
+}
+
+// DiagnosticReason is the catalogue's reason text for a diagnostic code.
+func DiagnosticReason(code int) string {
+	return diagnosticReasons[code]
+}
+
+// diagnosticReasons is read from the catalogue's own constructors, so it cannot drift from them.
+var diagnosticReasons = func() map[int]string {
+	m := map[int]string{}
+	for _, v := range []edge.Verdict{
+		edge.FederationDenied("", true), edge.UserNotFound(""), edge.NoSRV("", ""), edge.NoSRVMatch("", nil),
+		edge.CertTrust(certs.FaultWrongPrincipal, "", ""), edge.NoARecord("", ""), edge.PeerNoDiagnostics("", "", 504, ""),
+		edge.ConnectFailed("", edge.WSAECONNREFUSED), edge.TLSFailed("", edge.WSAECONNRESET),
+	} {
+		m[v.Diagnostic.Code] = v.Diagnostic.Reason
+	}
+	return m
+}()
+
+// errorText flattens an error for a Result.
+func errorText(err error) string {
+	if err == nil {
+		return ""
+	}
+	var msgs []string
+	for _, e := range unjoin(err) {
+		msgs = append(msgs, e.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
