@@ -18,6 +18,7 @@ import (
 const shutdownGrace = 5 * time.Second
 
 func (a *app) runCmd() *cobra.Command {
+	var scenarioArg string
 	c := &cobra.Command{
 		Use:   "run",
 		Short: "Serve the Edge (SIP over mutual TLS) and the lab DNS until stopped",
@@ -27,12 +28,19 @@ acano.steven.lab and cms.steven.lab, correctly configured. The lab CA and the Ed
 in ./edgesim-lab on first run and reused after. SIGINT or SIGTERM stops it gracefully.`,
 		Example: `  edgesim run
   edgesim run --config lab.yaml
+  edgesim run --scenario cert-missing-srv-fqdn-inbound
   EDGESIM_EDGE_LISTEN=0.0.0.0:5061 EDGESIM_DNS_LISTEN=0.0.0.0:5353 edgesim run`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.loadConfig()
 			if err != nil {
 				return err
+			}
+			var sv *scenarioServe
+			if scenarioArg != "" {
+				if sv, cfg, err = a.prepareScenarioRun(scenarioArg, cfg); err != nil {
+					return err
+				}
 			}
 			log, err := a.logger()
 			if err != nil {
@@ -50,6 +58,9 @@ in ./edgesim-lab on first run and reused after. SIGINT or SIGTERM stops it grace
 				return &exitError{exitFailed, err}
 			}
 			a.printBanner(lab, svc)
+			if sv != nil {
+				a.printScenarioServe(sv, lab, svc)
+			}
 			ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			<-ctx.Done()
@@ -59,6 +70,7 @@ in ./edgesim-lab on first run and reused after. SIGINT or SIGTERM stops it grace
 			return svc.Close(sctx)
 		},
 	}
+	c.Flags().StringVar(&scenarioArg, "scenario", "", "serve the Edge as this scenario sets it up (a library name or a scenario file) and print what to create on the Expressway-E")
 	return c
 }
 
