@@ -211,7 +211,6 @@ func prepare(s *Scenario, dir string, log zerolog.Logger) (cfg config.Config, ca
 	if cfg, err = s.Config(baseConfig(dir)); err != nil {
 		return
 	}
-	cfg.Edge.HandshakeTimeout = min(cfg.Edge.HandshakeTimeout, 3*time.Second)
 	if dns, err = startDNS(&cfg, log); err != nil {
 		return
 	}
