@@ -131,6 +131,24 @@ func TestInboundBadInput(t *testing.T) {
 				t.Errorf("answer %q, want 400", out)
 			}
 		}},
+		{"missing Call-ID, To or From with a P-Asserted-Identity", nil, func(t *testing.T, e *testEdge) {
+			for _, tc := range []struct{ drop, add, want string }{
+				{"Call-ID: bad-input-1\r\n", "", "SIP/2.0 400 Bad Request - Missing Call-ID"},
+				{"To: <sip:stejanss@skype.lab>\r\n", "", "SIP/2.0 400 Bad Request - Missing To"},
+				{"", "P-Asserted-Identity: <sip:2000@acano.steven.lab>\r\n", "SIP/2.0 400 Bad Request - Missing From"},
+			} {
+				c := e.rawTLS(e.issue(certs.IssuerLab, good))
+				from := "From: <sip:2000@acano.steven.lab>;tag=1\r\n"
+				if tc.add != "" {
+					from = ""
+				}
+				_, _ = io.WriteString(c, strings.Replace(rawInvite(from, tc.add, ""), tc.drop, "", 1))
+				out, _ := readUntilClosed(t, c, time.Second)
+				if !strings.HasPrefix(out, tc.want) {
+					t.Errorf("answer %q, want %q", out, tc.want)
+				}
+			}
+		}},
 		{"an IP-literal From host", nil, func(t *testing.T, e *testEdge) {
 			p := e.peer(e.issue(certs.IssuerLab, good))
 			res := e.call(p, "sip:2000@192.0.2.10", seedTo)

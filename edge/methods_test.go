@@ -93,6 +93,26 @@ func TestInboundMessageRefused(t *testing.T) {
 	}
 }
 
+// A To tag is the peer's to choose: it must not carry a request past the rules.
+func TestInboundToTagIsNoExemption(t *testing.T) {
+	e := startEdge(t, withZones(acanoCorrect))
+	p := e.peer(e.issue(certs.IssuerUntrusted, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}))
+	for _, m := range []sip.RequestMethod{sip.MESSAGE, sip.SUBSCRIBE} {
+		req := e.request(p, m, seedFrom, seedTo)
+		req.To().Params.Add("tag", "PEERCHOSEN")
+		if m == sip.SUBSCRIBE {
+			req.AppendHeader(sip.NewHeader("Event", "presence"))
+		}
+		res, err := p.Do(ctx5(t), req)
+		if err != nil || res.StatusCode != 504 || !strings.Contains(diagnostic(res), "SEC_E_UNTRUSTED_ROOT") {
+			t.Errorf("%s with a To tag from an untrusted peer: %v %v", m, res, err)
+		}
+	}
+	if len(p.Notifies()) != 0 {
+		t.Errorf("the Edge sent NOTIFY to an untrusted peer")
+	}
+}
+
 func TestInboundDialogs(t *testing.T) {
 	t.Run("re-INVITE inside the call", func(t *testing.T) {
 		e, p := goodPeerEdge(t)

@@ -44,8 +44,42 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		s.work.Add(1)
 		s.gate.Unlock()
 		defer s.work.Done()
+		// sipgo itself only insists on Via and CSeq; every handler here relies on these too.
+		if missing := missingHeader(req); missing != "" {
+			if !req.IsAck() {
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("missing", missing).Msg("malformed request")
+				s.reply(req, tx, 0, 400, "Bad Request - Missing "+missing, nil)
+			}
+			return
+		}
+		// A handler bug must cost one transaction, not the Edge every peer is talking to.
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error().Str("peer", req.Source()).Str("method", string(req.Method)).Any("panic", r).Msg("request handler failed")
+				if !req.IsAck() {
+					s.reply(req, tx, 0, 500, "Server Internal Error", nil)
+				}
+			}
+		}()
 		h(req, tx)
 	}
+}
+
+// missingHeader names the first mandatory header (RFC 3261 §8.1.1) a request lacks, "" when complete.
+func missingHeader(req *sip.Request) string {
+	switch {
+	case req.Via() == nil:
+		return "Via"
+	case req.From() == nil:
+		return "From"
+	case req.To() == nil:
+		return "To"
+	case req.CallID() == nil:
+		return "Call-ID"
+	case req.CSeq() == nil:
+		return "CSeq"
+	}
+	return ""
 }
 
 // deliveringConn is the connection that carried req: only its TLS state may speak for the peer.
@@ -108,16 +142,10 @@ func (s *Server) awaitAck(tx sip.ServerTransaction) {
 	}
 }
 
-// onDecided runs accept for a request the Decider allows.
+// onDecided runs accept for a request the Decider allows. A To tag earns no exemption: the peer
+// chooses it, so an in-dialog MESSAGE or SUBSCRIBE refresh is judged like a new one.
 func (s *Server) onDecided(accept func(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn)) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
-		if to := req.To(); to != nil && to.Params.Has("tag") && req.Method != sip.OPTIONS {
-			// In-dialog MESSAGE or SUBSCRIBE refresh: it belongs to a dialog the policy already allowed.
-			if ec, err := deliveringConn(req, tx); err == nil {
-				accept(req, tx, ec)
-			}
-			return
-		}
 		if ec, ok := s.decide(req, tx); ok {
 			accept(req, tx, ec)
 		}

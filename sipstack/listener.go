@@ -22,7 +22,6 @@ type tlsListener struct {
 	idle      time.Duration
 	log       zerolog.Logger
 	nextCID   atomic.Uint64
-	open      sync.WaitGroup
 }
 
 func (l *tlsListener) Accept() (net.Conn, error) {
