@@ -80,25 +80,20 @@ func NewPolicy(e config.Edge, roots *x509.CertPool) *Policy {
 	}
 }
 
-// TrustPool is the set of roots the Edge accepts: on onprem the lab CA plus trust.ca_files;
-// on office365 only trust.public_ca_files, as Office 365 accepts only public CAs.
+// TrustPool is the set of roots the Edge accepts: a public CA or an imported private root (spec §1).
+// onprem trusts the lab CA, trust.ca_files and trust.public_ca_files; office365 only the public ones.
 func TrustPool(cfg config.Config, labCA *certs.CA) (*x509.CertPool, error) {
 	t := cfg.Edge.Trust
-	pool := x509.NewCertPool()
-	files := t.CAFiles
-	if t.Profile == config.ProfileOffice365 {
-		files = t.PublicCAFiles
-	} else {
-		pool.AddCert(labCA.Cert)
+	files := t.PublicCAFiles
+	if t.Profile != config.ProfileOffice365 {
+		files = append(append([]string{}, t.CAFiles...), t.PublicCAFiles...)
 	}
-	for _, f := range files {
-		cs, err := certs.ReadCertificates(f)
-		if err != nil {
-			return nil, fmt.Errorf("edge.trust: %w", err)
-		}
-		for _, c := range cs {
-			pool.AddCert(c)
-		}
+	pool, err := certs.CertPoolFromFiles(files...)
+	if err != nil {
+		return nil, fmt.Errorf("edge.trust: %w", err)
+	}
+	if t.Profile != config.ProfileOffice365 {
+		pool.AddCert(labCA.Cert)
 	}
 	return pool, nil
 }

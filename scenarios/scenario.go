@@ -282,7 +282,6 @@ func (s *Scenario) Config(base config.Config) (config.Config, error) {
 		cfg.DNS.Zones[normalizeDomain(k)] = z
 	}
 	public, _ := certs.IssuerPublic.Files(cfg.Lab.Dir)
-	cfg.Edge.Trust.CAFiles = appendNew(cfg.Edge.Trust.CAFiles, public)
 	cfg.Edge.Trust.PublicCAFiles = appendNew(cfg.Edge.Trust.PublicCAFiles, public)
 	return cfg, nil
 }
