@@ -13,8 +13,8 @@ import (
 type CertChecker func(certs.CheckInput) certs.CheckResult
 
 // certMemo remembers verdicts on chains for a while: a peer sends many requests on one connection with
-// the same chain, and verifying signatures costs far more than the rest of the decision. The trust pool
-// is fixed for the memo's lifetime, so only the chain, the name, the usage and the clock matter.
+// the same chain, and verifying signatures costs far more than the rest of the decision. The key holds
+// everything the rule reads but the clock, which bounds each entry instead.
 type certMemo struct {
 	mu      sync.Mutex
 	entries map[memoKey]memoEntry
@@ -26,6 +26,7 @@ type memoKey struct {
 	chain [sha256.Size]byte
 	fqdn  string
 	usage x509.ExtKeyUsage
+	roots *x509.CertPool
 }
 
 type memoEntry struct {
@@ -45,7 +46,7 @@ func (m *certMemo) Check(in certs.CheckInput) certs.CheckResult {
 	for _, c := range in.Chain {
 		h.Write(c.Raw)
 	}
-	k := memoKey{fqdn: in.FQDN, usage: in.Usage}
+	k := memoKey{fqdn: in.FQDN, usage: in.Usage, roots: in.Roots}
 	h.Sum(k.chain[:0])
 	now := in.Now
 	m.mu.Lock()

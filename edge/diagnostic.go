@@ -61,3 +61,13 @@ func joinAttrs(attrs []Attr) string {
 	}
 	return b.String()
 }
+
+// DiagnosticCode reads the code that leads an ms-diagnostics value ("1009;reason=…" → 1009); 0 when none.
+func DiagnosticCode(header string) int {
+	code, _, _ := strings.Cut(header, ";")
+	n, err := strconv.Atoi(strings.TrimSpace(code))
+	if err != nil {
+		return 0
+	}
+	return n
+}

@@ -92,6 +92,9 @@ func (l *Lab) Call(ctx context.Context, req CallRequest, events func(Step)) Call
 
 const defaultCallTimeout = 10 * time.Second
 
+// byeMargin bounds the ACK, the BYE and its answer after the hold time.
+const byeMargin = 10 * time.Second
+
 // Call runs spec §3 in order and, when every rule passes, sends the INVITE and sees the call through.
 func (o *Outbound) Call(ctx context.Context, req CallRequest, events func(Step)) (res CallResult) {
 	start := time.Now()
@@ -140,7 +143,10 @@ func (o *Outbound) Call(ctx context.Context, req CallRequest, events func(Step))
 		return res
 	}
 	deadline, _ := setup.Deadline()
-	o.invite(ctx, &res, r, req, time.Until(deadline), msg, emit)
+	// The call itself may outlive setup by the hold time and the BYE, but never without a bound.
+	callCtx, cancelCall := context.WithDeadline(ctx, deadline.Add(req.Duration+byeMargin))
+	defer cancelCall()
+	o.invite(callCtx, &res, r, req, time.Until(deadline), msg, emit)
 	return res
 }
 
@@ -170,7 +176,7 @@ func (o *Outbound) invite(ctx context.Context, res *CallResult, r reached, req C
 	case sipstack.OutcomeRejected:
 		if d, ok := out.Final.Header("ms-diagnostics"); ok {
 			res.Status, res.Reason, res.Diagnostic = out.Final.Status, out.Final.Reason, d
-			res.DiagnosticCode = diagnosticCode(d)
+			res.DiagnosticCode = DiagnosticCode(d)
 			res.SkypeView = o.view(res.Status, res.Reason, d)
 			return
 		}
@@ -243,16 +249,4 @@ func sipLines(m *sipstack.Message) []string {
 	head, _, _ := strings.Cut(m.Text, "\r\n\r\n")
 	lines := strings.Split(head, "\r\n")
 	return lines[1:]
-}
-
-// diagnosticCode reads the code of an ms-diagnostics value, 0 when it has none.
-func diagnosticCode(v string) int {
-	n := 0
-	for _, c := range v {
-		if c < '0' || c > '9' {
-			break
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
 }

@@ -219,3 +219,11 @@ func TestOutboundTargetsOrder(t *testing.T) {
 		t.Errorf("subdomain target not refused with 1009: %+v", v)
 	}
 }
+
+func TestDiagnosticCode(t *testing.T) {
+	for in, want := range map[string]int{`1009;reason="x"`: 1009, "1034": 1034, "": 0, "abc;x": 0, " 1010 ;": 1010} {
+		if got := DiagnosticCode(in); got != want {
+			t.Errorf("DiagnosticCode(%q) = %d, want %d", in, got, want)
+		}
+	}
+}

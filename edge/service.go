@@ -55,7 +55,10 @@ func NewService(lab *Lab, log zerolog.Logger, opts ServiceOptions) (*Service, er
 		lo.Machine = cfg.Edge.EdgeLog.Machine
 	}
 	s.edgeLog = NewLogWriter(w, lo)
-	lab.Policy.Check = newCertMemo(time.Minute, 4096).Check
+	if opts.Now == nil {
+		// A memoised verdict is only good for the real clock; an injected one is judged afresh.
+		lab.Policy.Check = newCertMemo(time.Minute, 4096).Check
+	}
 	minTLS, _ := config.TLSVersion(cfg.Edge.TLS.MinVersion)
 	maxTLS, _ := config.TLSVersion(cfg.Edge.TLS.MaxVersion)
 	lo32, hi32, _ := config.RTPPortRange(cfg.Edge.RTPPorts)

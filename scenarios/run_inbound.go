@@ -66,7 +66,7 @@ func runInbound(ctx context.Context, s *Scenario, dir string, opts Options, res 
 		res.Wire = f.String()
 		if h := f.GetHeader("ms-diagnostics"); h != nil {
 			res.Diagnostic = h.Value()
-			res.Got.Diagnostic = leadingCode(res.Diagnostic)
+			res.Got.Diagnostic = edge.DiagnosticCode(res.Diagnostic)
 		}
 		if call.Answered && !call.HungUp {
 			res.Notes = append(res.Notes, "the call was answered but the stand-in's BYE failed")
@@ -83,16 +83,4 @@ func runInbound(ctx context.Context, s *Scenario, dir string, opts Options, res 
 		res.Notes = append(res.Notes, fmt.Sprintf("the Edge wrote %d records; the first one is compared", n))
 	}
 	return nil
-}
-
-// leadingCode reads the code at the start of an ms-diagnostics value, 0 when there is none.
-func leadingCode(v string) int {
-	n := 0
-	for _, c := range v {
-		if c < '0' || c > '9' {
-			break
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
 }

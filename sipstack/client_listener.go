@@ -122,11 +122,23 @@ func drainConns(ua *sipgo.UserAgent, conns []net.Conn) {
 // handlerGroup runs sipgo request handlers so that their end can be waited for. The handler's
 // transaction is terminated inside it: sipgo would otherwise do so after the handler returned, out
 // of reach of any wait, touching its process-wide logger while the next owner may be replacing it.
-type handlerGroup struct{ wg sync.WaitGroup }
+// Once wait has begun no handler starts: a late one (from a reader drainConns left behind) answers
+// nothing, which its peer sees as the connection ending.
+type handlerGroup struct {
+	mu     sync.Mutex
+	wg     sync.WaitGroup
+	closed bool
+}
 
 func (g *handlerGroup) wrap(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
+		g.mu.Lock()
+		if g.closed {
+			g.mu.Unlock()
+			return
+		}
 		g.wg.Add(1)
+		g.mu.Unlock()
 		defer g.wg.Done()
 		h(req, tx)
 		if tx != nil {
@@ -135,4 +147,9 @@ func (g *handlerGroup) wrap(h sipgo.RequestHandler) sipgo.RequestHandler {
 	}
 }
 
-func (g *handlerGroup) wait() { g.wg.Wait() }
+func (g *handlerGroup) wait() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+	g.wg.Wait()
+}

@@ -102,5 +102,16 @@ func handshakeReason(err error) string {
 	return err.Error()
 }
 
+// writeTimeout bounds each write, so a peer that stops reading cannot hold a handler (and a graceful
+// stop) until the idle timeout.
+const writeTimeout = 10 * time.Second
+
+func (c *edgeConn) Write(b []byte) (int, error) {
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(b)
+}
+
 // ConnID is the connection number the Edge echoes as ms-received-cid.
 func (c *edgeConn) ConnID() uint64 { return c.cid }

@@ -334,6 +334,9 @@ func readRawMessage(r *bufio.Reader) ([]byte, error) {
 			length, _ = strconv.Atoi(strings.TrimSpace(v))
 		}
 	}
+	if length < 0 || length > sip.ParseMaxMessageLength {
+		return nil, fmt.Errorf("stand-in: Content-Length %d out of range", length)
+	}
 	body := make([]byte, length)
 	if _, err := io.ReadFull(r, body); err != nil {
 		return nil, err
