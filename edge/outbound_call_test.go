@@ -102,7 +102,7 @@ func TestOutboundRefusals(t *testing.T) {
 		{"CNAME loop", zone("_sipfederationtls._tcp IN SRV 0 0 5061 vcse.cms.steven.lab.\nvcse IN CNAME loop\nloop IN CNAME vcse\n"), 0,
 			`ms-diagnostics: 1014;reason="Unable to resolve DNS A record";fqdn="vcse.cms.steven.lab";source="sip.skype.lab"`, "0xc3e93d70"},
 		{`SRV target "."`, zone("_sipfederationtls._tcp IN SRV 0 0 5061 .\n"), 0,
-			`ms-diagnostics: 1014;reason="Unable to resolve DNS A record";fqdn=".";source="sip.skype.lab"`, "0xc3e93d70"},
+			`ms-diagnostics: 1008;reason="Unable to resolve DNS SRV record";domain="cms.steven.lab";source="sip.skype.lab"`, "0xc3e93d6e"},
 		{"TCP refused", srvTo(closed), 0,
 			`ms-diagnostics: 1046;reason="Failed to connect to a federated peer server";fqdn="vcse.cms.steven.lab:` + portStr(closed) + `";WinsockFailureCode="10061(WSAECONNREFUSED)";source="sip.skype.lab"`, "0xc3e93d71"},
 		{"TLS never completes", srvTo(stall.Addr().Port()), 500 * time.Millisecond,

@@ -12,7 +12,6 @@ import (
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
-	"github.com/edgesim/edgesim/labdns"
 	"github.com/edgesim/edgesim/sipstack"
 )
 
@@ -72,12 +71,6 @@ func (o *Outbound) reach(ctx context.Context, domain string, now time.Time, emit
 		srv = LookupSRV(ctx, o.Lab.Resolver, domain)
 		r.srv = srv.Targets
 		emit(srvStep(domain, srv))
-		if errors.Is(srv.Err, labdns.ErrServiceNotAvailable) {
-			// [choice] A target of "." leaves nothing to resolve, which the Edge reports as 1014.
-			v := NoARecord(".", srv.Err.Error())
-			r.verdict = &v
-			return r
-		}
 	}
 	targets, v := p.OutboundTargets(domain, srv)
 	if v != nil {
