@@ -87,8 +87,7 @@ func benchPeer(b testing.TB, e *testEdge, cert *tls.Certificate) *sipstack.PeerC
 // startAllowAll is the Edge's SIP layer with a decider that allows everything: the difference to
 // "edge" is what the federation policy costs per call.
 func startAllowAll(b testing.TB, lab *Lab) string {
-	srv, err := sipstack.NewServer(sipstack.Config{Certificate: lab.EdgeCert, RequireClientCert: true, ContactHost: "sip.skype.lab",
-		Logger: zerolog.Nop()}, sipstack.DeciderFunc(func(context.Context, *sipstack.Request) sipstack.Decision {
+	srv, err := sipstack.NewServer(sipConfig(lab, zerolog.Nop()), sipstack.DeciderFunc(func(context.Context, *sipstack.Request) sipstack.Decision {
 		return sipstack.Decision{Allow: true}
 	}))
 	if err != nil {

@@ -59,31 +59,37 @@ func NewService(lab *Lab, log zerolog.Logger, opts ServiceOptions) (*Service, er
 		// A memoised verdict is only good for the real clock; an injected one is judged afresh.
 		lab.Policy.Check = newCertMemo(time.Minute, 4096).Check
 	}
-	minTLS, _ := config.TLSVersion(cfg.Edge.TLS.MinVersion)
-	maxTLS, _ := config.TLSVersion(cfg.Edge.TLS.MaxVersion)
-	lo32, hi32, _ := config.RTPPortRange(cfg.Edge.RTPPorts)
-	srv, err := sipstack.NewServer(sipstack.Config{
-		Certificate:       lab.EdgeCert,
-		RequireClientCert: cfg.Edge.RequireClientCert,
-		MinTLS:            minTLS,
-		MaxTLS:            maxTLS,
-		HandshakeTimeout:  cfg.Edge.HandshakeTimeout,
-		IdleTimeout:       cfg.Edge.IdleTimeout,
-		MaxMessageBytes:   cfg.Edge.MaxMessageBytes,
-		ServerHeader:      cfg.Edge.ServerHeader,
-		ContactHost:       cfg.Edge.FQDN,
-		RTPPortLow:        lo32,
-		RTPPortHigh:       hi32,
-		AnswerDelay:       cfg.Edge.AnswerDelay,
-		HangupAfter:       cfg.Edge.HangupAfter,
-		Logger:            s.log,
-	}, s)
+	srv, err := sipstack.NewServer(sipConfig(lab, s.log), s)
 	if err != nil {
 		s.closeLog()
 		return nil, err
 	}
 	s.sip = srv
 	return s, nil
+}
+
+// sipConfig is the SIP layer's share of the configuration.
+func sipConfig(lab *Lab, log zerolog.Logger) sipstack.Config {
+	e := lab.Config.Edge
+	minTLS, _ := config.TLSVersion(e.TLS.MinVersion)
+	maxTLS, _ := config.TLSVersion(e.TLS.MaxVersion)
+	rtpLow, rtpHigh, _ := config.RTPPortRange(e.RTPPorts)
+	return sipstack.Config{
+		Certificate:       lab.EdgeCert,
+		RequireClientCert: e.RequireClientCert,
+		MinTLS:            minTLS,
+		MaxTLS:            maxTLS,
+		HandshakeTimeout:  e.HandshakeTimeout,
+		IdleTimeout:       e.IdleTimeout,
+		MaxMessageBytes:   e.MaxMessageBytes,
+		ServerHeader:      e.ServerHeader,
+		ContactHost:       e.FQDN,
+		RTPPortLow:        rtpLow,
+		RTPPortHigh:       rtpHigh,
+		AnswerDelay:       e.AnswerDelay,
+		HangupAfter:       e.HangupAfter,
+		Logger:            log,
+	}
 }
 
 // Start serves the lab DNS (unless dns.listen is "") and the SIP listener.
