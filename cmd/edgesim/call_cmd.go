@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -54,13 +53,9 @@ in-process.`,
 			if _, err := edge.ParseSIPURI(from); err != nil {
 				return usageErr(fmt.Errorf("--from: %w", err))
 			}
-			log, err := a.logger()
+			lab, log, err := a.openLab(cfg)
 			if err != nil {
 				return err
-			}
-			lab, err := edge.OpenLab(cfg)
-			if err != nil {
-				return usageErr(err)
 			}
 			ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -72,9 +67,7 @@ in-process.`,
 			o := &edge.Outbound{Lab: lab, Logger: log}
 			res := o.Call(ctx, edge.CallRequest{From: from, To: argv[0], Timeout: timeout, Duration: duration}, events)
 			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(res); err != nil {
+				if err := writeJSON(a.stdout, res); err != nil {
 					return err
 				}
 			} else {

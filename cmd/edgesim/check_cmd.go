@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -46,13 +45,9 @@ ms-diagnostics line the Edge would produce. Point it at a real Expressway-E befo
 			if err != nil {
 				return err
 			}
-			log, err := a.logger()
+			lab, log, err := a.openLab(cfg)
 			if err != nil {
 				return err
-			}
-			lab, err := edge.OpenLab(cfg)
-			if err != nil {
-				return usageErr(err)
 			}
 			ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -60,9 +55,7 @@ ms-diagnostics line the Edge would produce. Point it at a real Expressway-E befo
 			defer cancel()
 			rep := (&edge.Outbound{Lab: lab, Logger: log}).Check(ctx, domain, time.Now(), nil)
 			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
+				if err := writeJSON(a.stdout, rep); err != nil {
 					return err
 				}
 			} else {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -108,9 +107,7 @@ dns.listen is "".
 			}
 			rep.Healthy = len(failed) == 0
 			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
+				if err := writeJSON(a.stdout, rep); err != nil {
 					return err
 				}
 			} else {

@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
+
+	"github.com/edgesim/edgesim/config"
+	"github.com/edgesim/edgesim/edge"
 )
 
 // Exit codes shared by every command.
@@ -90,6 +95,26 @@ and Edge-log records. It also calls out as a Skype user, and ships its own lab D
 	pf.StringVar(&a.logFormat, "log-format", "console", "log format: console or json")
 	root.AddCommand(a.certsCmd(), a.runCmd(), a.versionCmd(), a.healthCmd(), a.callCmd(), a.checkCmd(), a.scenarioCmd())
 	return root
+}
+
+// writeJSON prints one indented JSON document, the form every --json flag promises.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// openLab builds the process logger and the lab from cfg, as every command that runs the Edge does.
+func (a *app) openLab(cfg config.Config) (*edge.Lab, zerolog.Logger, error) {
+	log, err := a.logger()
+	if err != nil {
+		return nil, log, err
+	}
+	lab, err := edge.OpenLab(cfg)
+	if err != nil {
+		return nil, log, usageErr(err)
+	}
+	return lab, log, nil
 }
 
 // args wraps cobra's argument validators so a wrong count exits 2.

@@ -42,13 +42,9 @@ in ./edgesim-lab on first run and reused after. SIGINT or SIGTERM stops it grace
 					return err
 				}
 			}
-			log, err := a.logger()
+			lab, log, err := a.openLab(cfg)
 			if err != nil {
 				return err
-			}
-			lab, err := edge.OpenLab(cfg)
-			if err != nil {
-				return usageErr(err)
 			}
 			svc, err := edge.NewService(lab, log, edge.ServiceOptions{})
 			if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -88,9 +87,7 @@ Go records no build time: a -trimpath build of one commit is reproducible byte f
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v := readVersionInfo()
 			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(v)
+				return writeJSON(a.stdout, v)
 			}
 			modified := unknown
 			if v.Modified != nil {
