@@ -28,6 +28,28 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// startRun runs a long-lived command in the background; the test's end stops it like a signal and
+// checks it exits 0 within 10 s.
+func startRun(t *testing.T, args ...string) (out, errb *lockedBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errb = &lockedBuffer{}, &lockedBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- runCLI(ctx, args, out, errb) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("%v exited %d: %s", args, code, errb.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("%v did not stop within 10s of its context ending", args)
+		}
+	})
+	return out, errb
+}
+
 // `edgesim run` with no configuration serves the seed's lab; dig, a resolver we did not write, asks it.
 func TestRunServesTheSeedLabToDig(t *testing.T) {
 	dig, err := exec.LookPath("dig")
@@ -38,21 +60,7 @@ func TestRunServesTheSeedLabToDig(t *testing.T) {
 	t.Chdir(dir)
 	t.Setenv("EDGESIM_EDGE_LISTEN", "127.0.0.1:0")
 	t.Setenv("EDGESIM_DNS_LISTEN", "127.0.0.1:0")
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb lockedBuffer
-	done := make(chan int, 1)
-	go func() { done <- runCLI(ctx, []string{"run"}, &out, &errb) }()
-	defer func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("run exited %d: %s", code, errb.String())
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("run did not stop within 10s of its context ending")
-		}
-	}()
+	out, errb := startRun(t, "run")
 	addrRE := regexp.MustCompile(`lab DNS \(UDP\+TCP\):\s+127\.0\.0\.1:(\d+)`)
 	var port string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {

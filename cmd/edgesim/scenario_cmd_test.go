@@ -228,24 +228,8 @@ func TestRunScenarioServesTheEdgeAndPrintsTheSetup(t *testing.T) {
 	t.Chdir(dir)
 	t.Setenv("EDGESIM_EDGE_LISTEN", "127.0.0.1:0")
 	t.Setenv("EDGESIM_DNS_LISTEN", "127.0.0.1:0")
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb lockedBuffer
-	done := make(chan int, 1)
-	go func() {
-		// The family name, as the README writes it: run plays the inbound twin.
-		done <- runCLI(ctx, []string{"run", "--scenario", "cert-untrusted-private-ca"}, &out, &errb)
-	}()
-	defer func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("run exited %d: %s", code, errb.String())
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("run did not stop within 10s of its context ending")
-		}
-	}()
+	// The family name, as the README writes it: run plays the inbound twin.
+	out, _ := startRun(t, "run", "--scenario", "cert-untrusted-private-ca")
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(out.String(), "The configuration served is in") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
