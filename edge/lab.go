@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/edgesim/edgesim/certs"
@@ -98,21 +99,29 @@ func TrustPool(cfg config.Config, labCA *certs.CA) (*x509.CertPool, error) {
 	return pool, nil
 }
 
+// EdgeCertFiles are the Edge's certificate and key: edge.cert_file/key_file, else the lab's
+// edge.pem and edge.key, which OpenLab issues on first use.
+func EdgeCertFiles(cfg config.Config) (certFile, keyFile string) {
+	if cfg.Edge.CertFile != "" {
+		return cfg.Edge.CertFile, cfg.Edge.KeyFile
+	}
+	prefix := filepath.Join(cfg.Lab.Dir, "edge")
+	return prefix + ".pem", prefix + ".key"
+}
+
 // loadEdgeCert uses edge.cert_file when given; otherwise the lab's edge.pem, issued anew when missing,
 // expiring, not naming edge.fqdn or not from the current lab CA.
 func (l *Lab) loadEdgeCert() error {
 	e := l.Config.Edge
+	l.EdgeCertFile, l.EdgeKeyFile = EdgeCertFiles(l.Config)
+	c, err := certs.LoadKeyPair(l.EdgeCertFile, l.EdgeKeyFile)
 	if e.CertFile != "" {
-		c, err := certs.LoadKeyPair(e.CertFile, e.KeyFile)
 		if err != nil {
 			return fmt.Errorf("edge.cert_file: %w", err)
 		}
-		l.EdgeCert, l.EdgeCertFile, l.EdgeKeyFile = c, e.CertFile, e.KeyFile
+		l.EdgeCert = c
 		return nil
 	}
-	prefix := filepath.Join(l.Config.Lab.Dir, "edge")
-	l.EdgeCertFile, l.EdgeKeyFile = prefix+".pem", prefix+".key"
-	c, err := certs.LoadKeyPair(l.EdgeCertFile, l.EdgeKeyFile)
 	if err == nil && l.edgeCertUsable(c) {
 		l.EdgeCert = c
 		return nil
@@ -124,7 +133,7 @@ func (l *Lab) loadEdgeCert() error {
 	if err != nil {
 		return fmt.Errorf("edge certificate: %w", err)
 	}
-	if _, _, err := leaf.WriteFiles(prefix); err != nil {
+	if _, _, err := leaf.WriteFiles(strings.TrimSuffix(l.EdgeCertFile, ".pem")); err != nil {
 		return fmt.Errorf("edge certificate: %w", err)
 	}
 	l.EdgeCert = leaf.TLSCertificate()

@@ -106,10 +106,9 @@ func (o *Outbound) rules(rep CheckReport, r reached, now time.Time) []Rule {
 	}
 	// The Edge reports one fault; it goes on the rule that produced it.
 	decided := -1
-	switch r.fault {
-	case certs.FaultWrongPrincipal, certs.FaultUntrustedRoot, certs.FaultExpired:
-		decided = len(stepRules) + int(r.fault-certs.FaultWrongPrincipal)
-	default:
+	if i, ok := certRuleOf[r.fault]; ok {
+		decided = len(stepRules) + i
+	} else {
 		for i, rule := range rules {
 			if rule.Result == RuleFail {
 				decided = i
@@ -122,6 +121,9 @@ func (o *Outbound) rules(rep CheckReport, r reached, now time.Time) []Rule {
 	}
 	return rules
 }
+
+// certRuleOf places each certificate fault on its rule among certRules' results.
+var certRuleOf = map[certs.Fault]int{certs.FaultWrongPrincipal: 0, certs.FaultUntrustedRoot: 1, certs.FaultExpired: 2}
 
 // certRules judge the server certificate against each part of the certificate rule separately,
 // so that a certificate both expired and misnamed shows both faults; the Edge reports the first.

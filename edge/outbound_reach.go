@@ -182,7 +182,6 @@ func (e *certRefusal) Error() string { return e.fault.ErrorType() + ": " + e.det
 
 func (o *Outbound) clientConfig(target string, now time.Time, emit func(Step)) sipstack.ClientConfig {
 	lo, hi := clientTLS(o.Lab.Config.Edge)
-	roots := o.Lab.Policy.Roots
 	return sipstack.ClientConfig{
 		Certificate: o.Lab.EdgeCert,
 		MinTLS:      lo,
@@ -193,11 +192,10 @@ func (o *Outbound) clientConfig(target string, now time.Time, emit func(Step)) s
 			emit(Step{Kind: StepConnect, OK: true, Text: fmt.Sprintf("connected to %s from %s", remote, local)})
 		},
 		Verify: func(cs tls.ConnectionState) error {
-			_, v := o.Lab.Policy.CheckPeer(cs.PeerCertificates, []string{target}, x509.ExtKeyUsageServerAuth, now)
+			v, res := o.Lab.Policy.CheckPeer(cs.PeerCertificates, []string{target}, x509.ExtKeyUsageServerAuth, now)
 			if v.Allow {
 				return nil
 			}
-			res := certs.Check(certs.CheckInput{Chain: cs.PeerCertificates, FQDN: target, Roots: roots, Now: now, Usage: x509.ExtKeyUsageServerAuth})
 			return &certRefusal{verdict: v, fault: res.Fault, detail: res.Detail}
 		},
 	}

@@ -102,24 +102,25 @@ func (p *Policy) DecideInbound(r InboundRequest, srv SRVResult, now time.Time) V
 			candidates = append(candidates, normalize(t.Target))
 		}
 	}
-	matched, v := p.CheckPeer(r.PeerChain, candidates, x509.ExtKeyUsageClientAuth, now)
+	v, _ := p.CheckPeer(r.PeerChain, candidates, x509.ExtKeyUsageClientAuth, now)
 	if !v.Allow {
 		return v
 	}
 	if !p.serves(r.RequestURIUser, r.RequestURIHost) {
 		return UserNotFound("sip:" + r.RequestURIUser + "@" + r.RequestURIHost)
 	}
-	return allow(matched)
+	return v
 }
 
-// CheckPeer holds a presented chain to the first candidate name it satisfies; on failure the
-// verdict names the first (most preferred) candidate, as the Edge's tls-target does.
-func (p *Policy) CheckPeer(chain []*x509.Certificate, candidates []string, usage x509.ExtKeyUsage, now time.Time) (string, Verdict) {
+// CheckPeer holds a presented chain to the first candidate name it satisfies (Verdict.MatchedFQDN);
+// on failure the verdict names the first (most preferred) candidate, as the Edge's tls-target does,
+// and the rule's own result says why in detail.
+func (p *Policy) CheckPeer(chain []*x509.Certificate, candidates []string, usage x509.ExtKeyUsage, now time.Time) (Verdict, certs.CheckResult) {
 	var first certs.CheckResult
 	for i, name := range candidates {
 		res := p.check(certs.CheckInput{Chain: chain, FQDN: name, Roots: p.Roots, Now: now, Usage: usage})
 		if res.Fault == certs.FaultNone {
-			return name, allow(name)
+			return allow(name), res
 		}
 		if i == 0 {
 			first = res
@@ -128,7 +129,7 @@ func (p *Policy) CheckPeer(chain []*x509.Certificate, candidates []string, usage
 			break // trust and validity do not depend on the name
 		}
 	}
-	return "", CertTrust(first.Fault, candidates[0], presented(chain))
+	return CertTrust(first.Fault, candidates[0], presented(chain)), first
 }
 
 func (p *Policy) check(in certs.CheckInput) certs.CheckResult {

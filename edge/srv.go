@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/edgesim/edgesim/certs"
 )
 
 // SRVTarget is one answer of _sipfederationtls._tcp.<domain>.
@@ -43,9 +45,8 @@ func IsIPLiteral(host string) bool {
 	return err == nil
 }
 
-func normalize(s string) string {
-	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "."))
-}
+// normalize is the Edge's one way to compare names, shared with the certificate rule.
+var normalize = certs.NormalizeFQDN
 
 // inDomainTargets keeps the targets that satisfy the DNS rule, in RFC 2782 order:
 // lowest priority first, then heaviest weight (deterministic, so the lab is reproducible).

@@ -312,10 +312,10 @@ func resultText(code string) string {
 }
 
 // StatusReason is the reason phrase the Edge and the lab use with a status, "" when unusual.
-func StatusReason(status int) string {
-	return map[int]string{200: "OK", 403: "Forbidden", 404: "Not Found", 480: "Temporarily Unavailable",
-		486: "Busy Here", 488: "Not Acceptable Here", 503: "Service Unavailable", 504: "Server time-out", 603: "Decline"}[status]
-}
+func StatusReason(status int) string { return statusReasons[status] }
+
+var statusReasons = map[int]string{200: "OK", 403: "Forbidden", 404: "Not Found", 480: "Temporarily Unavailable",
+	486: "Busy Here", 488: "Not Acceptable Here", 503: "Service Unavailable", 504: "Server time-out", 603: "Decline"}
 
 // DiagnosticReason is the catalogue's reason text for a diagnostic code.
 func DiagnosticReason(code int) string {
@@ -334,15 +334,3 @@ var diagnosticReasons = func() map[int]string {
 	}
 	return m
 }()
-
-// errorText flattens an error for a Result.
-func errorText(err error) string {
-	if err == nil {
-		return ""
-	}
-	var msgs []string
-	for _, e := range unjoin(err) {
-		msgs = append(msgs, e.Error())
-	}
-	return strings.Join(msgs, "; ")
-}

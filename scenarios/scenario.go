@@ -276,18 +276,14 @@ func (s *Scenario) Config(base config.Config) (config.Config, error) {
 	}
 	cfg.DNS.Zones = make(map[string]string, len(zones)+len(s.Zones))
 	for k, z := range zones {
-		cfg.DNS.Zones[normalizeDomain(k)] = z
+		cfg.DNS.Zones[certs.NormalizeFQDN(k)] = z
 	}
 	for k, z := range s.Zones {
-		cfg.DNS.Zones[normalizeDomain(k)] = z
+		cfg.DNS.Zones[certs.NormalizeFQDN(k)] = z
 	}
 	public, _ := certs.IssuerPublic.Files(cfg.Lab.Dir)
 	cfg.Edge.Trust.PublicCAFiles = appendNew(cfg.Edge.Trust.PublicCAFiles, public)
 	return cfg, nil
-}
-
-func normalizeDomain(d string) string {
-	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
 }
 
 func appendNew(list []string, s string) []string {

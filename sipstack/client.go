@@ -164,9 +164,6 @@ func (cfg ClientConfig) tlsConfig(serverName string) *tls.Config {
 // State is the handshake as it completed: version, cipher and the server's chain.
 func (c *PeerConn) State() tls.ConnectionState { return c.conn.ConnectionState() }
 
-// RemoteAddr is the peer's ip:port.
-func (c *PeerConn) RemoteAddr() netip.AddrPort { return c.addr }
-
 // LocalAddr is our end of the connection.
 func (c *PeerConn) LocalAddr() netip.AddrPort {
 	if a, ok := c.conn.LocalAddr().(*net.TCPAddr); ok {

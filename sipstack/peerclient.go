@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 
 	"github.com/emiago/sipgo"
@@ -190,6 +189,3 @@ func (p *PeerClient) Call(ctx context.Context, inv *sip.Request, hold func(ctx c
 	out.HungUp = true
 	return out, nil
 }
-
-// StatusLine is "504 Server time-out".
-func StatusLine(r *sip.Response) string { return strconv.Itoa(r.StatusCode) + " " + r.Reason }

@@ -166,11 +166,6 @@ func (s *Server) Close(ctx context.Context) error {
 	return errors.Join(err, s.ua.Close())
 }
 
-func (s *Server) contact() sip.ContactHeader {
-	return sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: s.cfg.ContactHost, Port: s.port,
-		UriParams: sip.HeaderParams{{K: "transport", V: "tls"}}}}
-}
-
 func (s *Server) contactValue() string {
 	return "<sip:" + s.cfg.ContactHost + ":" + strconv.Itoa(s.port) + ";transport=tls>"
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
+	"github.com/edgesim/edgesim/edge"
 	"github.com/edgesim/edgesim/labdns"
 )
 
@@ -161,7 +161,7 @@ func soaDomain(cfg config.Config) (string, error) {
 	}
 	served := zs.Domains()
 	for _, d := range cfg.Edge.Domains {
-		d = strings.ToLower(strings.TrimSuffix(d, "."))
+		d = certs.NormalizeFQDN(d)
 		if slices.Contains(served, d) {
 			return d, nil
 		}
@@ -183,11 +183,9 @@ type edgeIdentity struct {
 }
 
 func loadEdgeIdentity(cfg config.Config) edgeIdentity {
-	certFile, keyFile := cfg.Edge.CertFile, cfg.Edge.KeyFile
-	if certFile == "" {
-		certFile, keyFile = filepath.Join(cfg.Lab.Dir, "edge.pem"), filepath.Join(cfg.Lab.Dir, "edge.key")
-	}
-	id := edgeIdentity{pinFile: certFile, caFile: filepath.Join(cfg.Lab.Dir, "ca.pem")}
+	certFile, keyFile := edge.EdgeCertFiles(cfg)
+	caFile, _ := certs.IssuerLab.Files(cfg.Lab.Dir)
+	id := edgeIdentity{pinFile: certFile, caFile: caFile}
 	if pair, err := certs.LoadKeyPair(certFile, keyFile); err == nil {
 		id.client, id.pinned = &pair, pair.Leaf
 	} else {
