@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// Fault is why a peer certificate fails the Edge's rule.
+// Fault is why a peer certificate fails the Edge's rule. Its wire text (ErrorType, HRESULT) is the
+// catalogue's, in edge/policy: this package says what is wrong, not how the Edge words it.
 type Fault int
 
 const (
@@ -19,38 +20,6 @@ const (
 	FaultExpired
 	FaultNoCertificate
 )
-
-// ErrorType is the ErrorType attribute of ms-diagnostics 1010; "" for
-// FaultNone.
-func (f Fault) ErrorType() string {
-	switch f {
-	case FaultWrongPrincipal:
-		return "The peer certificate does not contain a matching FQDN"
-	case FaultUntrustedRoot:
-		return "The certificate chain was issued by an authority that is not trusted"
-	case FaultExpired:
-		return "The received certificate has expired"
-	case FaultNoCertificate:
-		return "The peer did not present a certificate"
-	}
-	return ""
-}
-
-// HRESULT is the HRESULT attribute of ms-diagnostics 1010, as Schannel
-// reports it; "" for FaultNone.
-func (f Fault) HRESULT() string {
-	switch f {
-	case FaultWrongPrincipal:
-		return "0x80090322(SEC_E_WRONG_PRINCIPAL)"
-	case FaultUntrustedRoot:
-		return "0x80090325(SEC_E_UNTRUSTED_ROOT)"
-	case FaultExpired:
-		return "0x80090328(SEC_E_CERT_EXPIRED)"
-	case FaultNoCertificate:
-		return "0x8009030E(SEC_E_NO_CREDENTIALS)"
-	}
-	return ""
-}
 
 func (f Fault) String() string {
 	switch f {
@@ -86,6 +55,8 @@ type CheckResult struct {
 	Fault         Fault
 	Detail        string // why, for people: the x509 error or the names compared
 	PresentedName string
+	// Anchor is the subject CN of the trusted root the chain was verified to, when it was.
+	Anchor string
 }
 
 // Check applies the Edge's certificate rule. Faults are reported in the
@@ -120,12 +91,15 @@ func Check(in CheckInput) CheckResult {
 		}
 	}
 	verifyAt := func(c *x509.Certificate, t time.Time, usage x509.ExtKeyUsage) error {
-		_, err := c.Verify(x509.VerifyOptions{
+		chains, err := c.Verify(x509.VerifyOptions{
 			Roots:         roots,
 			Intermediates: inter,
 			CurrentTime:   t,
 			KeyUsages:     []x509.ExtKeyUsage{usage},
 		})
+		if err == nil && len(chains) > 0 && len(chains[0]) > 0 {
+			res.Anchor = chains[0][len(chains[0])-1].Subject.CommonName
+		}
 		return err
 	}
 

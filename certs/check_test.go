@@ -120,26 +120,20 @@ func TestCheckWrongPrincipalDetail(t *testing.T) {
 
 func TestFaultStrings(t *testing.T) {
 	tests := []struct {
-		f                       Fault
-		str, errorType, hresult string
+		f   Fault
+		str string
 	}{
-		{FaultNone, "none", "", ""},
-		{FaultWrongPrincipal, "wrong-principal", "The peer certificate does not contain a matching FQDN", "0x80090322(SEC_E_WRONG_PRINCIPAL)"},
-		{FaultUntrustedRoot, "untrusted-root", "The certificate chain was issued by an authority that is not trusted", "0x80090325(SEC_E_UNTRUSTED_ROOT)"},
-		{FaultExpired, "expired", "The received certificate has expired", "0x80090328(SEC_E_CERT_EXPIRED)"},
-		{FaultNoCertificate, "no-certificate", "The peer did not present a certificate", "0x8009030E(SEC_E_NO_CREDENTIALS)"},
-		{Fault(99), "fault(99)", "", ""},
+		{FaultNone, "none"},
+		{FaultWrongPrincipal, "wrong-principal"},
+		{FaultUntrustedRoot, "untrusted-root"},
+		{FaultExpired, "expired"},
+		{FaultNoCertificate, "no-certificate"},
+		{Fault(99), "fault(99)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.str, func(t *testing.T) {
 			if got := tt.f.String(); got != tt.str {
 				t.Errorf("String = %q, want %q", got, tt.str)
-			}
-			if got := tt.f.ErrorType(); got != tt.errorType {
-				t.Errorf("ErrorType = %q, want %q", got, tt.errorType)
-			}
-			if got := tt.f.HRESULT(); got != tt.hresult {
-				t.Errorf("HRESULT = %q, want %q", got, tt.hresult)
 			}
 		})
 	}

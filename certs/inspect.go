@@ -48,8 +48,9 @@ func Inspect(chain []*x509.Certificate, fqdn string, roots *x509.CertPool, now t
 // WriteText writes the report for a terminal. The last lines are fixed so
 // scripts and the training text can quote them: "verdict: PASS", or
 // "verdict: FAIL" followed by the ErrorType and HRESULT exactly as they
-// appear in ms-diagnostics 1010.
-func (i Inspection) WriteText(w io.Writer) {
+// appear in ms-diagnostics 1010; wire gives those two for the fault, from
+// the Edge's catalogue.
+func (i Inspection) WriteText(w io.Writer, wire func(Fault) (errorType, hresult string)) {
 	p := func(label, format string, args ...any) {
 		fmt.Fprintf(w, "%-13s "+format+"\n", append([]any{label + ":"}, args...)...)
 	}
@@ -74,8 +75,9 @@ func (i Inspection) WriteText(w io.Writer) {
 	}
 	p("check", "%s: %s", i.Result.Fault, i.Result.Detail)
 	fmt.Fprintln(w, "verdict: FAIL")
-	fmt.Fprintf(w, "ErrorType=\"%s\"\n", i.Result.Fault.ErrorType())
-	fmt.Fprintf(w, "HRESULT=\"%s\"\n", i.Result.Fault.HRESULT())
+	errorType, hresult := wire(i.Result.Fault)
+	fmt.Fprintf(w, "ErrorType=\"%s\"\n", errorType)
+	fmt.Fprintf(w, "HRESULT=\"%s\"\n", hresult)
 }
 
 func orNone(s string) string {

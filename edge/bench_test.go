@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/labdns"
 	"github.com/edgesim/edgesim/sipstack"
 )
@@ -26,14 +27,15 @@ func BenchmarkDecideInbound(b *testing.B) {
 		b.Fatal(err)
 	}
 	res := labdns.NewEmbeddedResolver(zs, labdns.ResolverOptions{})
-	pol := &Policy{FQDN: "sip.skype.lab", Domains: []string{"skype.lab"}, Roots: p.labRoots, PartnerDiscovery: true}
-	req := InboundRequest{RequestURIUser: "stejanss", RequestURIHost: "skype.lab", FromHost: "acano.steven.lab",
-		PeerChain: p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})}
+	pol := &policy.Policy{FQDN: "sip.skype.lab", Domains: []string{"skype.lab"}, Roots: p.labRoots, PartnerDiscovery: true}
+	req := policy.InboundFacts{RequestURIUser: "stejanss", RequestURIHost: "skype.lab", FromHost: "acano.steven.lab",
+		PeerChain: p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}), Now: time.Now()}
 	ctx := context.Background()
-	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {
-		if v := pol.DecideInbound(req, LookupSRV(ctx, res, "acano.steven.lab"), now); !v.Allow {
+		srv := LookupSRV(ctx, res, "acano.steven.lab")
+		req.SRV = &srv
+		if v := pol.DecideInbound(req); !v.Allow {
 			b.Fatal(v.Diagnostic)
 		}
 	}

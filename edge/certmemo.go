@@ -9,9 +9,6 @@ import (
 	"github.com/edgesim/edgesim/certs"
 )
 
-// CertChecker is the certificate rule as the policy calls it; certs.Check is the rule itself.
-type CertChecker func(certs.CheckInput) certs.CheckResult
-
 // certMemo remembers verdicts on chains for a while: a peer sends many requests on one connection with
 // the same chain, and verifying signatures costs far more than the rest of the decision. The key holds
 // everything the rule reads but the clock, which bounds each entry instead.

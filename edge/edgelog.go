@@ -6,50 +6,17 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/edgesim/edgesim/edge/policy"
 )
 
-// LogLevel is the Edge-log severity; it picks TL_WARN/TL_ERROR and the SIPAdminLog.cpp line.
-type LogLevel int
-
-// Severities the Edge writes for refusals.
-const (
-	LevelWarning LogLevel = iota
-	LevelError
-)
-
-func (l LogLevel) String() string {
-	if l == LevelError {
-		return "error"
-	}
-	return "warning"
-}
-
-func (l LogLevel) tag() (string, int) {
-	if l == LevelError {
+// levelTag is the header's TL_ tag and the SIPAdminLog.cpp line of a severity (§5).
+func levelTag(l policy.LogLevel) (string, int) {
+	if l == policy.LevelError {
 		return "TL_ERROR", 833
 	}
 	return "TL_WARN", 830
 }
-
-// ResultCode is an Edge HRESULT with its symbolic name, as in `Result-Code: 0xc3e93d6f NAME`.
-type ResultCode struct {
-	Value uint32
-	Name  string
-}
-
-// Hex is the lower-case 0x form the Edge log uses.
-func (r ResultCode) Hex() string { return fmt.Sprintf("0x%08x", r.Value) }
-
-// LogRecord is what a refusal writes to the Edge log; the request fields come from MessageInfo.
-type LogRecord struct {
-	Level  LogLevel
-	Text   string
-	Result ResultCode
-	Data   []Attr
-}
-
-// DataLine is the record's Data: value, attributes joined with ';'.
-func (r LogRecord) DataLine() string { return joinAttrs(r.Data) }
 
 // MessageInfo names the SIP message a record is about.
 type MessageInfo struct {
@@ -72,8 +39,8 @@ type RecordHeader struct {
 const recordEOL = "\r\n"
 
 // AppendRecord renders one $$begin_record … $$end_record block exactly in the Edge's layout.
-func AppendRecord(dst []byte, h RecordHeader, rec LogRecord, msg MessageInfo) []byte {
-	tag, line := rec.Level.tag()
+func AppendRecord(dst []byte, h RecordHeader, rec policy.LogRecord, msg MessageInfo) []byte {
+	tag, line := levelTag(rec.Level)
 	t := h.Time.UTC()
 	dst = fmt.Appendf(dst, "%s(TF_DIAG) [%s\\%s]%04X.%04X::%02d/%02d/%04d-%02d:%02d:%02d.%03d.%08X (SIPStack,SIPAdminLog::WriteDiagnosticEvent:SIPAdminLog.cpp(%d)) [%d] $$begin_record",
 		tag, h.Machine, h.Machine, h.PID, h.TID, int(t.Month()), t.Day(), t.Year(), t.Hour(), t.Minute(), t.Second(),
@@ -86,7 +53,7 @@ func AppendRecord(dst []byte, h RecordHeader, rec LogRecord, msg MessageInfo) []
 	}
 	field("Severity", rec.Level.String())
 	field("Text", rec.Text)
-	field("Result-Code", rec.Result.Hex()+" "+rec.Result.Name)
+	field("Result-Code", rec.Result.String())
 	field("SIP-Start-Line", msg.StartLine)
 	field("SIP-Call-ID", msg.CallID)
 	field("SIP-CSeq", msg.CSeq)
@@ -138,7 +105,7 @@ func NewLogWriter(w io.Writer, opts LogWriterOptions) *LogWriter {
 }
 
 // Write appends one record and returns the header it used.
-func (l *LogWriter) Write(rec LogRecord, msg MessageInfo) (RecordHeader, error) {
+func (l *LogWriter) Write(rec policy.LogRecord, msg MessageInfo) (RecordHeader, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h := RecordHeader{Machine: l.opts.Machine, PID: l.opts.PID, TID: l.opts.TID(), Time: l.opts.Now(),

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/edge/policy"
 )
 
 // The seed's two Edge-log records, reproduced byte for byte from the verdicts the policy builds.
@@ -15,14 +15,14 @@ func TestSeedEdgeLogRecords(t *testing.T) {
 	tests := []struct {
 		name    string
 		golden  string
-		verdict Verdict
+		verdict policy.Verdict
 		header  RecordHeader
 		msg     MessageInfo
 	}{
 		{
 			name:    "1009 SRV points outside the domain",
 			golden:  "testdata/seed-record-1009.log",
-			verdict: NoSRVMatch("acano.steven.lab", []SRVTarget{{Target: "vcse.steven.lab.", Port: 5061}}),
+			verdict: seedVerdict(t, "acano.steven.lab", "vcse.steven.lab.", "vcse.steven.lab"),
 			header: RecordHeader{Machine: "sfvedge", PID: 0x0584, TID: 0x0A44, Sequence: 0x773E, Correlation: 156659184,
 				Time: time.Date(2017, 3, 2, 7, 10, 46, 230_000_000, time.UTC)},
 			msg: MessageInfo{StartLine: "INVITE sip:stejanss@skype.lab SIP/2.0", CallID: "f1b3ad5d-183b-4632-b210-c2f9bec71960",
@@ -31,7 +31,7 @@ func TestSeedEdgeLogRecords(t *testing.T) {
 		{
 			name:    "1010 certificate lacks the SRV FQDN",
 			golden:  "testdata/seed-record-1010.log",
-			verdict: CertTrust(certs.FaultWrongPrincipal, "vcse.acano.steven.lab", "vcse.steven.lab"),
+			verdict: seedVerdict(t, "acano.steven.lab", "vcse.acano.steven.lab", "vcse.steven.lab"),
 			header: RecordHeader{Machine: "sfvedge", PID: 0x0B60, TID: 0x0D6C, Sequence: 0x5602, Correlation: 3634190282,
 				Time: time.Date(2017, 3, 2, 6, 30, 40, 25_000_000, time.UTC)},
 			msg: MessageInfo{StartLine: "INVITE sip:stejanss@skype.lab SIP/2.0", CallID: "e144704c-1dd0-4ea7-929f-77e7e071c24c",
@@ -62,7 +62,7 @@ func TestLogWriterSequenceAndClock(t *testing.T) {
 	corr := uint32(41)
 	w := NewLogWriter(&buf, LogWriterOptions{Machine: "lab", PID: 0x10, TID: func() uint16 { return 0x20 },
 		Sequence: 0xFFFF, Now: func() time.Time { return clock }, Correlation: func() uint32 { corr++; return corr }})
-	rec := *NoSRV("x.lab", "no SRV records").Record
+	rec := *seedVerdict(t, "x.lab", "vcse.elsewhere.lab", "vcse.x.lab").Record
 	for range 2 {
 		if _, err := w.Write(rec, MessageInfo{StartLine: "OPTIONS sip:a@skype.lab SIP/2.0"}); err != nil {
 			t.Fatal(err)
@@ -87,10 +87,10 @@ func TestLogWriterSequenceAndClock(t *testing.T) {
 func TestSeedDiagnosticLines(t *testing.T) {
 	tests := []struct {
 		golden string
-		v      Verdict
+		v      policy.Verdict
 	}{
-		{"testdata/seed-diag-1009.golden", NoSRVMatch("cms.steven.lab", []SRVTarget{{Target: "vcse.sub.cms.steven.lab", Port: 5061}})},
-		{"testdata/seed-diag-1010.golden", CertTrust(certs.FaultWrongPrincipal, "vcse.cms.steven.lab", "vcse.steven.lab")},
+		{"testdata/seed-diag-1009.golden", seedVerdict(t, "cms.steven.lab", "vcse.sub.cms.steven.lab", "vcse.steven.lab")},
+		{"testdata/seed-diag-1010.golden", seedVerdict(t, "cms.steven.lab", "vcse.cms.steven.lab", "vcse.steven.lab")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.golden, func(t *testing.T) {

@@ -2,26 +2,24 @@ package edge
 
 import (
 	"context"
+	"time"
 
+	"github.com/edgesim/edgesim/certs"
+
+	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/labdns"
 	"github.com/edgesim/edgesim/sipstack"
 )
 
-// Decide is the Edge's answer to a new request from a federated peer: it gathers the DNS facts the
-// pure policy needs, takes its verdict, writes the Edge-log record and tells the SIP layer what to send.
+// Decide is the Edge's answer to a new request from a federated peer: it hands the request's facts to
+// the pure policy, looks up the SRV record when the policy asks for it, writes the Edge-log record and
+// tells the SIP layer what to send.
 func (s *Service) Decide(ctx context.Context, r *sipstack.Request) sipstack.Decision {
-	in := InboundRequest{
-		RequestURIUser: r.RequestURIUser,
-		RequestURIHost: r.RequestURIHost,
-		FromHost:       r.FromHost,
-		PAIHost:        r.PAIHost,
-		PeerChain:      r.PeerChain,
-	}
-	v := s.lab.Policy.DecideInbound(in, s.lookupSRV(ctx, FederationDomain(in)), s.now())
-	peer := FormatPeer(presented(r.PeerChain), int(r.Source.Port()))
+	v := s.DecideInbound(ctx, r)
+	peer := FormatPeer(presentedName(r), int(r.Source.Port()))
 	if v.Allow {
 		s.log.Info().Str("method", r.Method).Str("call_id", r.CallID).Str("peer", peer).
-			Str("domain", FederationDomain(in)).Str("matched_fqdn", v.MatchedFQDN).Msg("federated request accepted")
+			Str("domain", v.Domain).Str("matched_fqdn", v.MatchedFQDN).Msg("federated request accepted")
 		return sipstack.Decision{Allow: true}
 	}
 	s.record(v, MessageInfo{StartLine: r.StartLine, CallID: r.CallID, CSeq: r.CSeq, Peer: peer})
@@ -32,29 +30,46 @@ func (s *Service) Decide(ctx context.Context, r *sipstack.Request) sipstack.Deci
 	return d
 }
 
-// lookupSRV asks the resolver only when the policy will need the answer.
-func (s *Service) lookupSRV(ctx context.Context, domain string) SRVResult {
-	if domain == "" || IsIPLiteral(domain) || !s.lab.Policy.Route(domain).NeedsSRV() {
-		return SRVResult{}
+// DecideInbound gathers the facts of a request, the SRV answer included when the policy needs it, and
+// returns the policy's verdict with its trace.
+func (s *Service) DecideInbound(ctx context.Context, r *sipstack.Request) policy.Verdict {
+	f := inboundFacts(r, s.now())
+	v := s.lab.Policy.DecideInbound(f)
+	if v.Pending != nil && v.Pending.Fact == policy.NeedSRV {
+		srv := LookupSRV(ctx, s.lab.Resolver, v.Pending.Domain)
+		f.SRV = &srv
+		v = s.lab.Policy.DecideInbound(f)
 	}
-	return LookupSRV(ctx, s.lab.Resolver, domain)
+	return v
+}
+
+func inboundFacts(r *sipstack.Request, now time.Time) policy.InboundFacts {
+	return policy.InboundFacts{RequestURIUser: r.RequestURIUser, RequestURIHost: r.RequestURIHost,
+		FromHost: r.FromHost, PAIHost: r.PAIHost, PeerChain: r.PeerChain, Now: now}
+}
+
+func presentedName(r *sipstack.Request) string {
+	if len(r.PeerChain) == 0 {
+		return ""
+	}
+	return certs.PresentedName(r.PeerChain[0])
 }
 
 // LookupSRV resolves a domain's federation SRV record into the policy's plain form.
-func LookupSRV(ctx context.Context, r labdns.Resolver, domain string) SRVResult {
-	recs, err := r.LookupSRV(ctx, FederationSRVName(domain))
+func LookupSRV(ctx context.Context, r labdns.Resolver, domain string) policy.SRVResult {
+	recs, err := r.LookupSRV(ctx, policy.FederationSRVName(domain))
 	if err != nil {
-		return SRVResult{Err: err}
+		return policy.SRVResult{Error: err.Error()}
 	}
-	out := make([]SRVTarget, 0, len(recs))
+	out := make([]policy.SRVTarget, 0, len(recs))
 	for _, rec := range recs {
-		out = append(out, SRVTarget{Target: rec.Target, Port: rec.Port, Priority: rec.Priority, Weight: rec.Weight})
+		out = append(out, policy.SRVTarget{Target: rec.Target, Port: rec.Port, Priority: rec.Priority, Weight: rec.Weight})
 	}
-	return SRVResult{Targets: out}
+	return policy.SRVResult{Targets: out}
 }
 
 // record writes a refusal to the Edge log and, with the same fields, to the process log.
-func (s *Service) record(v Verdict, msg MessageInfo) {
+func (s *Service) record(v policy.Verdict, msg MessageInfo) {
 	if v.Record == nil {
 		s.log.Warn().Int("status", v.Status).Str("reason", v.Reason).Str("call_id", msg.CallID).Str("peer", msg.Peer).Msg("request refused")
 		return
@@ -64,7 +79,7 @@ func (s *Service) record(v Verdict, msg MessageInfo) {
 		s.log.Error().Err(err).Msg("could not write the Edge log")
 	}
 	ev := s.log.Warn()
-	if v.Record.Level == LevelError {
+	if v.Record.Level == policy.LevelError {
 		ev = s.log.Error()
 	}
 	if v.Diagnostic != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
+	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/labdns"
 )
 
@@ -27,7 +28,7 @@ type Lab struct {
 	Roots        *x509.CertPool
 	Zones        *labdns.ZoneSet
 	Resolver     labdns.Resolver
-	Policy       *Policy
+	Policy       *policy.Policy
 	EdgeLogFile  string
 }
 
@@ -43,7 +44,8 @@ func OpenLab(cfg config.Config) (*Lab, error) {
 	if err := l.loadEdgeCert(); err != nil {
 		return nil, err
 	}
-	if l.Roots, err = TrustPool(cfg, ca); err != nil {
+	var anchors []string
+	if l.Roots, anchors, err = TrustPool(cfg, ca); err != nil {
 		return nil, err
 	}
 	zones := cfg.DNS.Zones
@@ -56,7 +58,7 @@ func OpenLab(cfg config.Config) (*Lab, error) {
 	if l.Resolver, err = labdns.NewResolver(cfg.DNS.Resolver, l.Zones, labdns.ResolverOptions{Timeout: cfg.DNS.Timeout}); err != nil {
 		return nil, fmt.Errorf("dns.resolver: %w", err)
 	}
-	l.Policy = NewPolicy(cfg.Edge, l.Roots)
+	l.Policy = NewPolicy(cfg.Edge, l.Roots, anchors)
 	l.EdgeLogFile = cfg.Edge.EdgeLog.File
 	if l.EdgeLogFile == "" {
 		l.EdgeLogFile = filepath.Join(cfg.Lab.Dir, "edge.log")
@@ -64,39 +66,52 @@ func OpenLab(cfg config.Config) (*Lab, error) {
 	return l, nil
 }
 
-// NewPolicy turns the edge section of the configuration into a Policy.
-func NewPolicy(e config.Edge, roots *x509.CertPool) *Policy {
+// NewPolicy turns the edge section of the configuration into the pure policy; anchors name the roots.
+func NewPolicy(e config.Edge, roots *x509.CertPool, anchors []string) *policy.Policy {
 	allowed := make(map[string]string, len(e.Federation.Allowed))
 	for _, a := range e.Federation.Allowed {
-		allowed[normalize(a.Domain)] = a.ProxyFQDN
+		allowed[policy.Normalize(a.Domain)] = a.ProxyFQDN
 	}
-	return &Policy{
+	return &policy.Policy{
 		FQDN:             e.FQDN,
 		Domains:          e.Domains,
 		Users:            e.Users,
 		Roots:            roots,
+		TrustAnchors:     anchors,
 		PartnerDiscovery: e.Federation.PartnerDiscovery,
 		Allowed:          allowed,
 		Blocked:          e.Federation.Blocked,
 	}
 }
 
-// TrustPool is the set of roots the Edge accepts: a public CA or an imported private root (spec §1).
-// onprem trusts the lab CA, trust.ca_files and trust.public_ca_files; office365 only the public ones.
-func TrustPool(cfg config.Config, labCA *certs.CA) (*x509.CertPool, error) {
+// TrustPool is the set of roots the Edge accepts: a public CA or an imported private root (§1),
+// with their subject CNs for the rule trace. onprem trusts the lab CA, trust.ca_files and
+// trust.public_ca_files; office365 only the public ones.
+func TrustPool(cfg config.Config, labCA *certs.CA) (*x509.CertPool, []string, error) {
 	t := cfg.Edge.Trust
 	files := t.PublicCAFiles
 	if t.Profile != config.ProfileOffice365 {
 		files = append(append([]string{}, t.CAFiles...), t.PublicCAFiles...)
+		files = append(files, "") // the lab CA, added below
 	}
-	pool, err := certs.CertPoolFromFiles(files...)
-	if err != nil {
-		return nil, fmt.Errorf("edge.trust: %w", err)
+	pool := x509.NewCertPool()
+	var anchors []string
+	for _, f := range files {
+		var list []*x509.Certificate
+		if f == "" {
+			list = []*x509.Certificate{labCA.Cert}
+		} else {
+			var err error
+			if list, err = certs.ReadCertificates(f); err != nil {
+				return nil, nil, fmt.Errorf("edge.trust: trust pool: %w", err)
+			}
+		}
+		for _, c := range list {
+			pool.AddCert(c)
+			anchors = append(anchors, c.Subject.CommonName)
+		}
 	}
-	if t.Profile != config.ProfileOffice365 {
-		pool.AddCert(labCA.Cert)
-	}
-	return pool, nil
+	return pool, anchors, nil
 }
 
 // EdgeCertFiles are the Edge's certificate and key: edge.cert_file/key_file, else the lab's

@@ -39,7 +39,7 @@ func TestTrustPoolProfiles(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config.Default()
 			cfg.Edge.Trust = tc.trust
-			pool, err := TrustPool(cfg, p.labCA)
+			pool, _, err := TrustPool(cfg, p.labCA)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +53,7 @@ func TestTrustPoolProfiles(t *testing.T) {
 	}
 	cfg := config.Default()
 	cfg.Edge.Trust.CAFiles = []string{filepath.Join(p.dir, "missing.pem")}
-	if _, err := TrustPool(cfg, p.labCA); err == nil || !strings.Contains(err.Error(), "missing.pem") {
+	if _, _, err := TrustPool(cfg, p.labCA); err == nil || !strings.Contains(err.Error(), "missing.pem") {
 		t.Errorf("a missing CA file is not named: %v", err)
 	}
 }

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/sipstack"
 )
 
@@ -22,30 +22,6 @@ type CallRequest struct {
 	Duration time.Duration // how long an answered call is held before the Edge's BYE
 	Now      time.Time     // the clock certificates are judged by; zero: time.Now
 	CallID   string        // "" → random
-}
-
-// StepKind names a stage of the outbound direction, in the order they run.
-type StepKind string
-
-// Stages of an outbound call or check.
-const (
-	StepFederation  StepKind = "federation"
-	StepSRV         StepKind = "srv"
-	StepInDomain    StepKind = "in-domain"
-	StepAddress     StepKind = "a/aaaa"
-	StepConnect     StepKind = "tcp"
-	StepTLS         StepKind = "tls"
-	StepCertificate StepKind = "certificate"
-	StepSent        StepKind = "sent"
-	StepReceived    StepKind = "received"
-)
-
-// Step is one thing the Edge did or saw, reported as it happens.
-type Step struct {
-	Kind   StepKind `json:"kind"`
-	OK     bool     `json:"ok"`
-	Text   string   `json:"text"`
-	Detail []string `json:"detail,omitempty"`
 }
 
 // CallResult is the whole story of one call, including what the Skype client and the Edge log show.
@@ -70,7 +46,9 @@ type CallResult struct {
 	EdgeLog        string        `json:"edge_log,omitempty"`
 	Error          string        `json:"error,omitempty"`
 	Elapsed        time.Duration `json:"elapsed_ns"`
-	Verdict        *Verdict      `json:"-"` // the Edge's own refusal; nil when the peer decided
+	// Trace is the rules the Edge applied, in order, with what each read (docs/edge-behaviour.md §8).
+	Trace   []policy.Rule   `json:"trace"`
+	Verdict *policy.Verdict `json:"-"` // the Edge's own refusal; nil when the far end decided
 }
 
 // Outbound places calls and runs checks for the Edge. The zero values of the seams are production's.
@@ -82,7 +60,7 @@ type Outbound struct {
 	// DialAddr redirects the socket of a resolved target, so a lab can put the Expressway-E stand-in on
 	// an ephemeral port while DNS, the steps, the diagnostics and the Edge log keep the zone's 5061.
 	// nil dials what DNS said.
-	DialAddr func(target SRVTarget, resolved netip.AddrPort) netip.AddrPort
+	DialAddr func(target policy.SRVTarget, resolved netip.AddrPort) netip.AddrPort
 }
 
 // Call places req with the lab's configuration and Edge log; events hears each step as it happens.
@@ -133,25 +111,26 @@ func (o *Outbound) Call(ctx context.Context, req CallRequest, events func(Step))
 	msg := MessageInfo{StartLine: "INVITE " + toURI.String() + " SIP/2.0", CallID: res.CallID, CSeq: "1 INVITE"}
 
 	r := o.reach(setup, res.Domain, req.Now, emit)
-	res.Target, res.PeerServer = r.targetHostPort(), r.peerServer
+	defer func() { res.Trace = r.verdict.Trace }()
+	res.Target, res.PeerServer = r.targetHostPort(), r.verdict.PeerServer
 	if r.addr.IsValid() {
 		res.PeerAddr = r.addr.String()
 	}
 	msg.Peer = r.logPeer(res.Domain)
-	if r.verdict != nil {
-		o.refuse(&res, *r.verdict, msg)
+	if r.refused() {
+		o.refuse(&res, r.verdict, msg)
 		return res
 	}
 	deadline, _ := setup.Deadline()
 	// The call itself may outlive setup by the hold time and the BYE, but never without a bound.
 	callCtx, cancelCall := context.WithDeadline(ctx, deadline.Add(req.Duration+byeMargin))
 	defer cancelCall()
-	o.invite(callCtx, &res, r, req, time.Until(deadline), msg, emit)
+	o.invite(callCtx, &res, &r, req, time.Until(deadline), msg, emit)
 	return res
 }
 
-// invite sends the INVITE over the checked connection and turns what came back into the result.
-func (o *Outbound) invite(ctx context.Context, res *CallResult, r reached, req CallRequest, answerIn time.Duration, msg MessageInfo, emit func(Step)) {
+// invite sends the INVITE over the checked connection and hands the far end's answer to the policy.
+func (o *Outbound) invite(ctx context.Context, res *CallResult, r *reached, req CallRequest, answerIn time.Duration, msg MessageInfo, emit func(Step)) {
 	res.InviteSent = true
 	out, err := r.conn.Call(ctx, sipstack.Invite{From: req.From, To: req.To, CallID: res.CallID, CSeq: 1},
 		sipstack.CallOptions{AnswerTimeout: answerIn, Hold: req.Duration,
@@ -166,35 +145,47 @@ func (o *Outbound) invite(ctx context.Context, res *CallResult, r reached, req C
 		res.Error = err.Error()
 		return
 	}
-	switch out.Kind {
-	case sipstack.OutcomeAnswered:
-		res.Answered, res.Status, res.Reason, res.EndedBy = true, out.Final.Status, out.Final.Reason, out.EndedBy
+	a := answerOf(out)
+	r.facts.Answer = &a
+	r.decide(emit)
+	v := r.verdict
+	switch {
+	case v.Allow:
+		res.Answered, res.Status, res.Reason, res.EndedBy = true, v.Status, v.Reason, out.EndedBy
 		if out.Err != nil {
 			res.Error = out.Err.Error()
 		}
 		res.SkypeView = o.view(res.Status, res.Reason, "")
-	case sipstack.OutcomeRejected:
-		if d, ok := out.Final.Header("ms-diagnostics"); ok {
-			res.Status, res.Reason, res.Diagnostic = out.Final.Status, out.Final.Reason, d
-			res.DiagnosticCode = DiagnosticCode(d)
-			res.SkypeView = o.view(res.Status, res.Reason, d)
-			return
-		}
-		o.refuse(res, PeerNoDiagnostics(res.Domain, r.peerServer, out.Final.Status, out.Final.Reason), msg)
+	case v.FarEndDiagnostic != "":
+		res.Status, res.Reason, res.Diagnostic = v.Status, v.Reason, v.FarEndDiagnostic
+		res.DiagnosticCode = policy.DiagnosticCode(v.FarEndDiagnostic)
+		res.SkypeView = o.view(res.Status, res.Reason, v.FarEndDiagnostic)
 	default:
-		res.Error = fmt.Sprintf("%s: %v", out.Kind, out.Err)
-		v := PeerNoDiagnostics(res.Domain, r.peerServer, statusServerTimeout, reasonServerTimeout)
-		if out.Kind == sipstack.OutcomeConnLost && isTLSAlert(out.ConnErr) {
-			// TLS 1.3 finishes the client's handshake before the server judges our certificate.
-			v = TLSFailed(r.target.HostPort(), WSAECONNRESET)
+		if a.Error != "" {
+			res.Error = a.Error
 		}
-		v.Record.Data = append(v.Record.Data, Attr{"info", res.Error})
 		o.refuse(res, v, msg)
 	}
 }
 
+// answerOf is the far end's answer as the policy reads it.
+func answerOf(out *sipstack.Outcome) policy.Answer {
+	switch out.Kind {
+	case sipstack.OutcomeAnswered:
+		return policy.Answer{Kind: policy.Answered, Status: out.Final.Status, Reason: out.Final.Reason}
+	case sipstack.OutcomeRejected:
+		d, _ := out.Final.Header("ms-diagnostics")
+		return policy.Answer{Kind: policy.Rejected, Status: out.Final.Status, Reason: out.Final.Reason, Diagnostics: d}
+	}
+	a := policy.Answer{Kind: policy.NoAnswer, Error: fmt.Sprintf("%s: %v", out.Kind, out.Err)}
+	if out.Kind == sipstack.OutcomeConnLost {
+		a.Kind, a.TLSAlert = policy.ConnectionLost, out.ConnErr != nil && sipstack.IsTLSAlert(out.ConnErr)
+	}
+	return a
+}
+
 // refuse applies a refusal the Edge itself generated: the Skype client's view and the Edge log.
-func (o *Outbound) refuse(res *CallResult, v Verdict, msg MessageInfo) {
+func (o *Outbound) refuse(res *CallResult, v policy.Verdict, msg MessageInfo) {
 	res.Verdict = &v
 	res.Status, res.Reason = v.Status, v.Reason
 	if v.Diagnostic != nil {
@@ -214,7 +205,7 @@ func (o *Outbound) refuse(res *CallResult, v Verdict, msg MessageInfo) {
 }
 
 // writeRecord appends the record to the Edge log and returns it as written.
-func (o *Outbound) writeRecord(rec LogRecord, msg MessageInfo) (string, error) {
+func (o *Outbound) writeRecord(rec policy.LogRecord, msg MessageInfo) (string, error) {
 	w := o.EdgeLog
 	if w == nil {
 		f, err := o.Lab.OpenEdgeLog()
@@ -242,11 +233,4 @@ func (o *Outbound) view(status int, reason, diagnostic string) string {
 	v := NewClientView(o.rand(), status, reason, diagnostic, cfg.Domains[0])
 	v.Server = cfg.ServerHeader
 	return string(v.Append(nil))
-}
-
-// sipLines is a message's header lines, for a step's detail.
-func sipLines(m *sipstack.Message) []string {
-	head, _, _ := strings.Cut(m.Text, "\r\n\r\n")
-	lines := strings.Split(head, "\r\n")
-	return lines[1:]
 }

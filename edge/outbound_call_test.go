@@ -162,7 +162,7 @@ func TestOutboundDNSUnreachable(t *testing.T) {
 	})
 	start := time.Now()
 	r := placeCall(o, "sip:2000@cms.steven.lab", 10*time.Second)
-	if r.DiagnosticCode != CodeNoSRV || !strings.Contains(r.EdgeLog, "timeout") {
+	if r.DiagnosticCode != 1008 || !strings.Contains(r.EdgeLog, "timeout") {
 		t.Errorf("diagnostic %s\nlog %s", r.Diagnostic, r.EdgeLog)
 	}
 	if d := time.Since(start); d > 3*time.Second {
@@ -175,7 +175,7 @@ func TestOutboundBlockedDomain(t *testing.T) {
 	l := newOutLab(t)
 	o := l.open(cmsZone("vcse.cms.steven.lab", 5061), func(c *config.Config) { c.Edge.Federation.Blocked = []string{"CMS.steven.lab"} })
 	r := placeCall(o, "sip:2000@cms.steven.lab", time.Second)
-	if r.Status != 403 || r.DiagnosticCode != CodeFederationDenied || r.InviteSent || len(r.Steps) != 1 || r.Steps[0].OK {
+	if r.Status != 403 || r.DiagnosticCode != 1002 || r.InviteSent || len(r.Steps) != 1 || r.Steps[0].OK {
 		t.Errorf("status %d diag %s steps %s", r.Status, r.Diagnostic, stepKinds(r.Steps))
 	}
 	if !strings.HasPrefix(r.SkypeView, "SIP/2.0 403 Forbidden\r\n") || !strings.Contains(r.EdgeLog, "blocked domains list") {

@@ -2,14 +2,12 @@ package edge
 
 import (
 	"context"
-	"crypto/x509"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/edge/policy"
 )
 
 // Rule results of a check.
@@ -37,6 +35,8 @@ type CheckReport struct {
 	PeerServer string `json:"peer_server,omitempty"`
 	Diagnostic string `json:"ms_diagnostics,omitempty"`
 	Steps      []Step `json:"steps"`
+	// Trace is the rules the Edge applied, in order, with what each read (docs/edge-behaviour.md §8).
+	Trace []policy.Rule `json:"trace"`
 }
 
 // Check runs the outbound DNS, TCP, TLS and certificate rules against domain without a call.
@@ -47,7 +47,7 @@ func (l *Lab) Check(ctx context.Context, domain string) CheckReport {
 // Check is the preflight: the handshake is closed as soon as the certificate is judged. It writes
 // no Edge-log record, since no message was refused.
 func (o *Outbound) Check(ctx context.Context, domain string, now time.Time, events func(Step)) CheckReport {
-	rep := CheckReport{Domain: normalize(domain)}
+	rep := CheckReport{Domain: policy.Normalize(domain)}
 	emit := func(s Step) {
 		rep.Steps = append(rep.Steps, s)
 		if events != nil {
@@ -58,15 +58,16 @@ func (o *Outbound) Check(ctx context.Context, domain string, now time.Time, even
 	if r.conn != nil {
 		_ = r.conn.Close()
 	}
-	rep.Target, rep.PeerServer = r.targetHostPort(), r.peerServer
+	rep.Target, rep.PeerServer = r.targetHostPort(), r.verdict.PeerServer
 	if r.addr.IsValid() {
 		rep.PeerAddr = r.addr.String()
 	}
-	rep.Pass = r.verdict == nil
-	if r.verdict != nil && r.verdict.Diagnostic != nil {
+	rep.Pass = !r.refused()
+	if r.refused() && r.verdict.Diagnostic != nil {
 		rep.Diagnostic = "ms-diagnostics: " + r.verdict.Diagnostic.Header(o.Lab.Config.Edge.FQDN)
 	}
-	rep.Rules = o.rules(rep, r, now)
+	rep.Trace = r.verdict.Trace
+	rep.Rules = rules(rep, r)
 	return rep
 }
 
@@ -82,8 +83,11 @@ var stepRules = []struct {
 	{StepTLS, "TLS handshake completes, Edge certificate presented"},
 }
 
-func (o *Outbound) rules(rep CheckReport, r reached, now time.Time) []Rule {
-	var rules []Rule
+// rules lays the steps and the certificate rule's checks out as a checklist; viaProxy marks the DNS
+// rules not applicable.
+func rules(rep CheckReport, r reached) []Rule {
+	var out []Rule
+	viaProxy := r.facts.SRV == nil && len(rep.Trace) > 0 && rep.Trace[0].Inputs.ProxyFQDN != ""
 	for _, sr := range stepRules {
 		rule := Rule{Name: sr.name, Result: RuleSkip, Detail: "not reached"}
 		for _, s := range rep.Steps {
@@ -95,21 +99,25 @@ func (o *Outbound) rules(rep CheckReport, r reached, now time.Time) []Rule {
 				rule.Result = RulePass
 			}
 		}
-		if rule.Result == RuleSkip && r.viaProxy && (sr.kind == StepSRV || sr.kind == StepInDomain) {
+		if rule.Result == RuleSkip && viaProxy && (sr.kind == StepSRV || sr.kind == StepInDomain) {
 			rule.Detail = "not applicable: an allowed partner with a proxy FQDN"
 		}
-		rules = append(rules, rule)
+		out = append(out, rule)
 	}
-	rules = append(rules, certRules(r, o.Lab.Policy.Roots, now)...)
+	cert := certRules(rep.Trace)
+	out = append(out, cert...)
 	if rep.Diagnostic == "" {
-		return rules
+		return out
 	}
 	// The Edge reports one fault; it goes on the rule that produced it.
 	decided := -1
-	if i, ok := certRuleOf[r.fault]; ok {
-		decided = len(stepRules) + i
-	} else {
-		for i, rule := range rules {
+	if row, ok := policy.Lookup(r.verdict.Row); ok && row.Code == 1010 {
+		if i, ok := certRuleOf[row.Fault]; ok {
+			decided = len(stepRules) + i
+		}
+	}
+	if decided < 0 {
+		for i, rule := range out {
 			if rule.Result == RuleFail {
 				decided = i
 				break
@@ -117,38 +125,48 @@ func (o *Outbound) rules(rep CheckReport, r reached, now time.Time) []Rule {
 		}
 	}
 	if decided >= 0 {
-		rules[decided].Diagnostic = rep.Diagnostic
+		out[decided].Diagnostic = rep.Diagnostic
 	}
-	return rules
+	return out
 }
 
 // certRuleOf places each certificate fault on its rule among certRules' results.
 var certRuleOf = map[certs.Fault]int{certs.FaultWrongPrincipal: 0, certs.FaultUntrustedRoot: 1, certs.FaultExpired: 2}
 
-// certRules judge the server certificate against each part of the certificate rule separately,
-// so that a certificate both expired and misnamed shows both faults; the Edge reports the first.
-func certRules(r reached, roots *x509.CertPool, now time.Time) []Rule {
-	name := Rule{Name: "the certificate names the SRV target (SAN, or CN when there is no SAN)", Result: RuleSkip, Detail: "no certificate seen"}
-	trust := Rule{Name: "the certificate chains to a CA the Edge trusts", Result: RuleSkip, Detail: "no certificate seen"}
-	valid := Rule{Name: "the certificate is within its validity period", Result: RuleSkip, Detail: "no certificate seen"}
-	if len(r.chain) == 0 {
-		return []Rule{name, trust, valid}
+var certRuleNames = []struct{ check, name string }{
+	{"name", "the certificate names the SRV target (SAN, or CN when there is no SAN)"},
+	{"trust", "the certificate chains to a CA the Edge trusts"},
+	{"validity", "the certificate is within its validity period"},
+}
+
+// certRules are the certificate rule's checks from the trace: each part judged on its own, so that a
+// certificate both expired and misnamed shows both faults, while the Edge reports the first.
+func certRules(trace []policy.Rule) []Rule {
+	out := make([]Rule, len(certRuleNames))
+	for i, n := range certRuleNames {
+		out[i] = Rule{Name: n.name, Result: RuleSkip, Detail: "no certificate seen"}
 	}
-	leaf := r.chain[0]
-	if certs.MatchesFQDN(leaf, r.target.Target) {
-		name.Result, name.Detail = RulePass, fmt.Sprintf("%s is among %s", r.target.Target, strings.Join(certs.CertificateNames(leaf), ", "))
-	} else {
-		name.Result, name.Detail = RuleFail, fmt.Sprintf("%s is not among %s", r.target.Target, strings.Join(certs.CertificateNames(leaf), ", "))
+	for _, tr := range trace {
+		if tr.Name != policy.RuleCertificate || tr.Inputs.Certificate == nil {
+			continue
+		}
+		for _, c := range tr.Checks {
+			for i, n := range certRuleNames {
+				if c.Name == n.check {
+					out[i].Result, out[i].Detail = outcomeResult(c.Outcome), c.Detail
+				}
+			}
+		}
 	}
-	res := certs.Check(certs.CheckInput{Chain: r.chain, FQDN: r.target.Target, Roots: roots, Now: now, Usage: x509.ExtKeyUsageServerAuth})
-	trust.Result, trust.Detail = RulePass, "issued by "+leaf.Issuer.CommonName
-	if res.Fault == certs.FaultUntrustedRoot {
-		trust.Result, trust.Detail = RuleFail, res.Detail
+	return out
+}
+
+func outcomeResult(o policy.Outcome) string {
+	switch o {
+	case policy.Pass:
+		return RulePass
+	case policy.Fail:
+		return RuleFail
 	}
-	window := fmt.Sprintf("valid %s to %s", leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339))
-	valid.Result, valid.Detail = RulePass, window
-	if now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
-		valid.Result = RuleFail
-	}
-	return []Rule{name, trust, valid}
+	return RuleSkip
 }

@@ -92,7 +92,7 @@ func TestOutboundPeerMisbehaves(t *testing.T) {
 			if d := time.Since(start); d > 3*time.Second {
 				t.Errorf("took %s with a 1s timeout", d)
 			}
-			if r.Status != 504 || r.DiagnosticCode != CodePeerNoDiagnostics || !r.InviteSent || !strings.Contains(r.EdgeLog, tc.info) {
+			if r.Status != 504 || r.DiagnosticCode != 1034 || !r.InviteSent || !strings.Contains(r.EdgeLog, tc.info) {
 				t.Errorf("status %d diag %s\nlog %s", r.Status, r.Diagnostic, r.EdgeLog)
 			}
 			if _, ok := peer.WaitRequest("INVITE", time.Second); !ok {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/edgesim/edgesim/edge/policy"
 )
 
 // SIPURI is the part of a SIP URI a federated call needs: who, and in which domain.
@@ -50,13 +52,13 @@ func ParseSIPURI(s string) (SIPURI, error) {
 	if !hasUser {
 		user, host = "", rest
 	}
-	host = normalize(host)
+	host = policy.Normalize(host)
 	switch {
 	case hasUser && user == "":
 		return SIPURI{}, fmt.Errorf("%q: %w: empty user", in, ErrBadURI)
 	case host == "" || strings.ContainsAny(host, " \t/@<>\"") || strings.HasPrefix(host, ".") || strings.Contains(host, ".."):
 		return SIPURI{}, fmt.Errorf("%q: %w: %q is not a domain", in, ErrBadURI, host)
-	case strings.Contains(host, ":") && !IsIPLiteral(host):
+	case strings.Contains(host, ":") && !policy.IsIPLiteral(host):
 		return SIPURI{}, fmt.Errorf("%q: %w: no port, please: the SRV record names it", in, ErrBadURI)
 	}
 	return SIPURI{Scheme: scheme, User: user, Host: host}, nil

@@ -18,7 +18,7 @@ func TestClientViewSeedGolden(t *testing.T) {
 	if !bytes.Contains(want, []byte("\r\n")) {
 		t.Fatal("golden file lost its CRLF line ends (check .gitattributes)")
 	}
-	v := NoSRVMatch("cms.steven.lab", []SRVTarget{{Target: "vcse.sub.cms.steven.lab.", Port: 5061}})
+	v := seedVerdict(t, "cms.steven.lab", "vcse.sub.cms.steven.lab.", "vcse.steven.lab")
 	view := ClientView{
 		Status: v.Status, Reason: v.Reason, Diagnostic: v.Diagnostic.Header("sip.skype.lab"),
 		TargetName: "SfBFE.skype.lab", Client: netip.MustParseAddrPort("10.55.186.71:62937"), CID: 0x6DA00,

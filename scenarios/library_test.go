@@ -13,6 +13,8 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 	"github.com/rs/zerolog"
+
+	"github.com/edgesim/edgesim/edge/policy"
 )
 
 func TestMain(m *testing.M) {
@@ -87,9 +89,9 @@ func TestLibraryIsComplete(t *testing.T) {
 		}
 		codes[s.Expect.Diagnostic] = append(codes[s.Expect.Diagnostic], s.Name)
 	}
-	for _, c := range CatalogueCodes {
+	for _, c := range policy.Codes() {
 		if len(codes[c]) == 0 {
-			t.Errorf("diagnostic %d (%s) is exercised by no scenario", c, DiagnosticReason(c))
+			t.Errorf("diagnostic %d (%s) is exercised by no scenario", c, policy.DiagnosticReason(c))
 		}
 	}
 	for _, base := range []string{"happy", "srv-points-to-other-domain", "srv-points-to-subdomain",

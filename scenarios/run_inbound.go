@@ -10,6 +10,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/edgesim/edgesim/edge"
+	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/sipstack"
 )
 
@@ -66,7 +67,7 @@ func runInbound(ctx context.Context, s *Scenario, dir string, opts Options, res 
 		res.Wire = f.String()
 		if h := f.GetHeader("ms-diagnostics"); h != nil {
 			res.Diagnostic = h.Value()
-			res.Got.Diagnostic = edge.DiagnosticCode(res.Diagnostic)
+			res.Got.Diagnostic = policy.DiagnosticCode(res.Diagnostic)
 		}
 		if call.Answered && !call.HungUp {
 			res.Notes = append(res.Notes, "the call was answered but the stand-in's BYE failed")

@@ -17,6 +17,7 @@ import (
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/edge"
+	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/sipstack"
 )
 
@@ -45,7 +46,7 @@ func runOutbound(ctx context.Context, s *Scenario, dir string, opts Options, res
 		// Loopback targets (the lab puts the Expressway side on 127.0.0.2) reach the stand-in on its
 		// ephemeral port; DNS, the diagnostics and the Edge log keep what the zone says. Other
 		// addresses are dialled as they are, so a scenario can still point at an unreachable host.
-		DialAddr: func(_ edge.SRVTarget, a netip.AddrPort) netip.AddrPort {
+		DialAddr: func(_ policy.SRVTarget, a netip.AddrPort) netip.AddrPort {
 			if !a.Addr().IsLoopback() {
 				return a
 			}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
-	"github.com/edgesim/edgesim/edge"
+	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/labdns"
 )
 
@@ -268,9 +268,9 @@ func (r *Result) compare(s *Scenario) {
 		if r.Wire == "" {
 			why = "there was no response"
 		}
-		m = append(m, fmt.Sprintf("ms-diagnostics: expected %d (%s), %s", e.Diagnostic, DiagnosticReason(e.Diagnostic), why))
+		m = append(m, fmt.Sprintf("ms-diagnostics: expected %d (%s), %s", e.Diagnostic, policy.DiagnosticReason(e.Diagnostic), why))
 	case e.Diagnostic != g.Diagnostic:
-		m = append(m, fmt.Sprintf("ms-diagnostics: expected %d (%s), got %s", e.Diagnostic, DiagnosticReason(e.Diagnostic), r.Diagnostic))
+		m = append(m, fmt.Sprintf("ms-diagnostics: expected %d (%s), got %s", e.Diagnostic, policy.DiagnosticReason(e.Diagnostic), r.Diagnostic))
 	}
 	for _, part := range e.DiagnosticContains {
 		if g.Diagnostic != 0 && !strings.Contains(r.Diagnostic, part) {
@@ -305,8 +305,8 @@ func resultText(code string) string {
 	if code == "" {
 		return "no record"
 	}
-	if rc, ok := ResultCodes[code]; ok {
-		return code + " " + rc.Name
+	if rc, ok := policy.ResultByHex(code); ok {
+		return rc.String()
 	}
 	return code
 }
@@ -316,21 +316,3 @@ func StatusReason(status int) string { return statusReasons[status] }
 
 var statusReasons = map[int]string{200: "OK", 403: "Forbidden", 404: "Not Found", 480: "Temporarily Unavailable",
 	486: "Busy Here", 488: "Not Acceptable Here", 503: "Service Unavailable", 504: "Server time-out", 603: "Decline"}
-
-// DiagnosticReason is the catalogue's reason text for a diagnostic code.
-func DiagnosticReason(code int) string {
-	return diagnosticReasons[code]
-}
-
-// diagnosticReasons is read from the catalogue's own constructors, so it cannot drift from them.
-var diagnosticReasons = func() map[int]string {
-	m := map[int]string{}
-	for _, v := range []edge.Verdict{
-		edge.FederationDenied("", true), edge.UserNotFound(""), edge.NoSRV("", ""), edge.NoSRVMatch("", nil),
-		edge.CertTrust(certs.FaultWrongPrincipal, "", ""), edge.NoARecord("", ""), edge.PeerNoDiagnostics("", "", 504, ""),
-		edge.ConnectFailed("", edge.WSAECONNREFUSED), edge.TLSFailed("", edge.WSAECONNRESET),
-	} {
-		m[v.Diagnostic.Code] = v.Diagnostic.Reason
-	}
-	return m
-}()

@@ -17,6 +17,7 @@ import (
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
 	"github.com/edgesim/edgesim/edge"
+	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/labdns"
 )
 
@@ -296,23 +297,6 @@ func appendNew(list []string, s string) []string {
 	return append(out, s)
 }
 
-// CatalogueCodes are the ms-diagnostics codes of the Edge's catalogue (spec §4), in order.
-var CatalogueCodes = []int{
-	edge.CodeFederationDenied, edge.CodeUserNotFound, edge.CodeNoSRV, edge.CodeNoSRVMatch, edge.CodeCertTrust,
-	edge.CodeNoARecord, edge.CodePeerNoDiagnostics, edge.CodeConnectFailed, edge.CodeTLSFailed,
-}
-
-// ResultCodes are the Edge-log Result-Codes the Edge writes, by their 0x… form.
-var ResultCodes = func() map[string]edge.ResultCode {
-	m := map[string]edge.ResultCode{}
-	for _, r := range []edge.ResultCode{edge.ResultNoSRVMatch, edge.ResultCertMismatch, edge.ResultCertUntrusted,
-		edge.ResultCertExpired, edge.ResultNoCert, edge.ResultNoSRV, edge.ResultNoARecord, edge.ResultConnectFailed,
-		edge.ResultTLSFailed, edge.ResultPeerNoDiag, edge.ResultDomainBlocked, edge.ResultDomainNotAllow, edge.ResultUnknownUser} {
-		m[r.Hex()] = r
-	}
-	return m
-}()
-
 var (
 	nameRE       = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*[a-z0-9]$`)
 	resultCodeRE = regexp.MustCompile(`^0x[0-9a-f]{8}$`)
@@ -569,13 +553,13 @@ func (v *validator) checkExpect(s *Scenario, hasStatus bool) {
 	case e.Status != 0 && (e.Status < 100 || e.Status > 699):
 		v.bad("expect.status", "%d is not a SIP status", e.Status)
 	}
-	if e.Diagnostic != 0 && !containsInt(CatalogueCodes, e.Diagnostic) {
-		v.bad("expect.diagnostic", "%d is not in the Edge's catalogue (%s)", e.Diagnostic, joinInts(CatalogueCodes))
+	if codes := policy.Codes(); e.Diagnostic != 0 && !containsInt(codes, e.Diagnostic) {
+		v.bad("expect.diagnostic", "%d is not in the Edge's catalogue (%s)", e.Diagnostic, joinInts(codes))
 	}
 	if e.ResultCode != "" {
 		if !resultCodeRE.MatchString(e.ResultCode) {
 			v.bad("expect.result_code", "%q is not a result code like \"0xc3e93d6f\" (0x and 8 lower-case hex digits, quoted)", e.ResultCode)
-		} else if _, ok := ResultCodes[e.ResultCode]; !ok {
+		} else if _, ok := policy.ResultByHex(e.ResultCode); !ok {
 			v.bad("expect.result_code", "%s is not a result code the Edge writes", e.ResultCode)
 		}
 	}

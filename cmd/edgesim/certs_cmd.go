@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/edge/policy"
 )
 
 func (a *app) certsCmd() *cobra.Command {
@@ -173,7 +174,7 @@ On failure it prints the ErrorType and HRESULT the Edge would put in ms-diagnost
 				roots.AddCert(ca.Cert)
 			}
 			ins := certs.Inspect(chain, fqdn, roots, time.Now())
-			ins.WriteText(a.stdout)
+			ins.WriteText(a.stdout, policy.CertWireText)
 			if ins.Result.Fault != certs.FaultNone {
 				return errFailed
 			}

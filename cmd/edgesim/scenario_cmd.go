@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/scenarios"
 )
 
@@ -436,7 +437,7 @@ func (a *app) printScenario(s *scenarios.Scenario) {
 		fmt.Fprintf(w, "  %s:  SIP/2.0 %d %s\n", who, e.Status, scenarios.StatusReason(e.Status))
 	}
 	if e.Diagnostic != 0 {
-		fmt.Fprintf(w, "  ms-diagnostics: %d;reason=%q;…\n", e.Diagnostic, scenarios.DiagnosticReason(e.Diagnostic))
+		fmt.Fprintf(w, "  ms-diagnostics: %d;reason=%q;…\n", e.Diagnostic, policy.DiagnosticReason(e.Diagnostic))
 		for _, part := range e.DiagnosticContains {
 			fmt.Fprintf(w, "    containing %s\n", part)
 		}
@@ -445,7 +446,7 @@ func (a *app) printScenario(s *scenarios.Scenario) {
 	}
 	if e.ResultCode != "" {
 		name := ""
-		if rc, ok := scenarios.ResultCodes[e.ResultCode]; ok {
+		if rc, ok := policy.ResultByHex(e.ResultCode); ok {
 			name = " " + rc.Name
 		}
 		fmt.Fprintf(w, "  Edge log:       Result-Code: %s%s\n", e.ResultCode, name)

@@ -1,4 +1,4 @@
-package edge
+package policy
 
 import (
 	"strconv"
@@ -6,13 +6,16 @@ import (
 )
 
 // Attr is one ordered name="value" pair of an ms-diagnostics header or an Edge-log Data line.
-type Attr struct{ Key, Value string }
+type Attr struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
 
-// Diagnostic is one ms-diagnostics entry. Attribute order is part of the wire contract.
+// Diagnostic is one ms-diagnostics entry. Attribute order is part of the wire contract (§4).
 type Diagnostic struct {
-	Code   int
-	Reason string
-	Attrs  []Attr
+	Code   int    `json:"code"`
+	Reason string `json:"reason"`
+	Attrs  []Attr `json:"attrs,omitempty"`
 }
 
 // Header renders the header value exactly as the Edge writes it:
@@ -51,7 +54,8 @@ func writeAttr(b *strings.Builder, a Attr) {
 	b.WriteByte('"')
 }
 
-func joinAttrs(attrs []Attr) string {
+// JoinAttrs is the Edge log's Data form: name="value" pairs joined with ';'.
+func JoinAttrs(attrs []Attr) string {
 	var b strings.Builder
 	for i, a := range attrs {
 		if i > 0 {

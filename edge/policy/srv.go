@@ -1,4 +1,4 @@
-package edge
+package policy
 
 import (
 	"net/netip"
@@ -11,10 +11,10 @@ import (
 
 // SRVTarget is one answer of _sipfederationtls._tcp.<domain>.
 type SRVTarget struct {
-	Target   string
-	Port     uint16
-	Priority uint16
-	Weight   uint16
+	Target   string `json:"target"`
+	Port     uint16 `json:"port"`
+	Priority uint16 `json:"priority"`
+	Weight   uint16 `json:"weight"`
 }
 
 // HostPort is the fqdnN attribute form: vcse.steven.lab:5061.
@@ -22,19 +22,19 @@ func (t SRVTarget) HostPort() string {
 	return strings.TrimSuffix(t.Target, ".") + ":" + strconv.Itoa(int(t.Port))
 }
 
-// SRVResult is what the resolver said about a domain; Err set means no usable records.
+// SRVResult is what the resolver said about a domain; Error set means no usable records.
 type SRVResult struct {
-	Targets []SRVTarget
-	Err     error
+	Targets []SRVTarget `json:"targets,omitempty"`
+	Error   string      `json:"error,omitempty"`
 }
 
-// FederationSRVName is the record the Edge looks up for a domain.
-func FederationSRVName(domain string) string { return "_sipfederationtls._tcp." + normalize(domain) }
+// FederationSRVName is the record the Edge looks up for a domain (§1).
+func FederationSRVName(domain string) string { return "_sipfederationtls._tcp." + Normalize(domain) }
 
-// InDomain is the seed's DNS rule: the target minus its first label must equal the domain exactly.
+// InDomain is the seed's DNS rule (§1): the target minus its first label must equal the domain exactly.
 // vcse.cms.steven.lab is in cms.steven.lab; vcse.sub.cms.steven.lab and cms.steven.lab itself are not.
 func InDomain(target, domain string) bool {
-	t, d := normalize(target), normalize(domain)
+	t, d := Normalize(target), Normalize(domain)
 	first, rest, ok := strings.Cut(t, ".")
 	return ok && first != "" && d != "" && rest == d
 }
@@ -45,8 +45,8 @@ func IsIPLiteral(host string) bool {
 	return err == nil
 }
 
-// normalize is the Edge's one way to compare names, shared with the certificate rule.
-var normalize = certs.NormalizeFQDN
+// Normalize is the Edge's one way to compare names, shared with the certificate rule.
+var Normalize = certs.NormalizeFQDN
 
 // inDomainTargets keeps the targets that satisfy the DNS rule, in RFC 2782 order:
 // lowest priority first, then heaviest weight (deterministic, so the lab is reproducible).

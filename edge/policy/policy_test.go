@@ -1,8 +1,8 @@
-package edge
+package policy
 
 import (
 	"crypto/x509"
-	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -48,7 +48,7 @@ func TestDecideInbound(t *testing.T) {
 		allow     bool
 		status    int
 		code      int
-		result    ResultCode
+		row       RowID
 		matched   string
 		attrs     []Attr
 		errorType string
@@ -56,96 +56,100 @@ func TestDecideInbound(t *testing.T) {
 	base := func() *Policy {
 		return &Policy{FQDN: "sip.skype.lab", Domains: []string{"skype.lab"}, Roots: p.labRoots, PartnerDiscovery: true}
 	}
-	req := func(from string, chain []*x509.Certificate) InboundRequest {
-		return InboundRequest{RequestURIUser: "stejanss", RequestURIHost: "skype.lab", FromHost: from, PeerChain: chain}
+	req := func(from string, chain []*x509.Certificate) InboundFacts {
+		return InboundFacts{RequestURIUser: "stejanss", RequestURIHost: "skype.lab", FromHost: from, PeerChain: chain}
 	}
 	tests := []struct {
 		name   string
 		policy func() *Policy
-		req    InboundRequest
+		req    InboundFacts
 		srv    SRVResult
 		want   want
 	}{
 		{"correct SRV and certificate", base, req("acano.steven.lab", acanoGood), srvOK("vcse.acano.steven.lab"),
 			want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
 		{"SRV points to another domain", base, req("acano.steven.lab", vcseOnly), srvOK("vcse.steven.lab."),
-			want{status: 504, code: 1009, result: ResultNoSRVMatch,
+			want{status: 504, code: 1009, row: "1009",
 				attrs: []Attr{{"domain", "acano.steven.lab"}, {"fqdn1", "vcse.steven.lab:5061"}}}},
 		{"SRV points to a subdomain", base, req("cms.steven.lab", vcseOnly), srvOK("vcse.sub.cms.steven.lab"),
-			want{status: 504, code: 1009, result: ResultNoSRVMatch,
+			want{status: 504, code: 1009, row: "1009",
 				attrs: []Attr{{"domain", "cms.steven.lab"}, {"fqdn1", "vcse.sub.cms.steven.lab:5061"}}}},
 		{"SRV target is the domain itself", base, req("cms.steven.lab", vcseOnly), srvOK("cms.steven.lab"),
-			want{status: 504, code: 1009, result: ResultNoSRVMatch}},
-		{"no SRV record", base, req("acano.steven.lab", acanoGood), SRVResult{Err: errors.New("NXDOMAIN")},
-			want{status: 504, code: 1008, result: ResultNoSRV, attrs: []Attr{{"domain", "acano.steven.lab"}}}},
+			want{status: 504, code: 1009, row: "1009"}},
+		{"no SRV record", base, req("acano.steven.lab", acanoGood), SRVResult{Error: "NXDOMAIN"},
+			want{status: 504, code: 1008, row: "1008", attrs: []Attr{{"domain", "acano.steven.lab"}}}},
 		{"empty SRV answer", base, req("acano.steven.lab", acanoGood), SRVResult{},
-			want{status: 504, code: 1008, result: ResultNoSRV}},
+			want{status: 504, code: 1008, row: "1008"}},
 		{"IP-literal From host", base, req("192.0.2.7", acanoGood), srvOK("vcse.acano.steven.lab"),
-			want{status: 504, code: 1008, result: ResultNoSRV}},
+			want{status: 504, code: 1008, row: "1008"}},
 		{"certificate lacks the SRV FQDN", base, req("acano.steven.lab", vcseOnly), srvOK("vcse.acano.steven.lab"),
-			want{status: 504, code: 1010, result: ResultCertMismatch, errorType: certs.FaultWrongPrincipal.ErrorType(),
+			want{status: 504, code: 1010, row: "1010-wrong-principal", errorType: "The peer certificate does not contain a matching FQDN",
 				attrs: []Attr{{"ErrorType", "The peer certificate does not contain a matching FQDN"}, {"tls-target", "vcse.acano.steven.lab"},
 					{"PeerServer", "vcse.steven.lab"}, {"HRESULT", "0x80090322(SEC_E_WRONG_PRINCIPAL)"}}}},
 		{"untrusted CA", base, req("acano.steven.lab", p.chain(certs.IssuerUntrusted, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})),
-			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, result: ResultCertUntrusted, errorType: certs.FaultUntrustedRoot.ErrorType()}},
+			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-untrusted-root", errorType: "The certificate chain was issued by an authority that is not trusted"}},
 		{"expired certificate", base, req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", Expired: true})),
-			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, result: ResultCertExpired, errorType: certs.FaultExpired.ErrorType()}},
+			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-expired", errorType: "The received certificate has expired"}},
 		{"CN-only certificate without SAN is accepted", base,
 			req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", NoSAN: true})),
 			srvOK("vcse.acano.steven.lab"), want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
 		{"SAN present and the FQDN only in the CN", base,
 			req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", SANs: []string{"vcse.steven.lab"}})),
-			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, result: ResultCertMismatch}},
+			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-wrong-principal"}},
 		{"wildcard SAN", base,
 			req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab", SANs: []string{"*.acano.steven.lab"}})),
-			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, result: ResultCertMismatch}},
+			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-wrong-principal"}},
 		{"several SRV targets, one in the domain", base, req("acano.steven.lab", acanoGood),
 			srvOK("vcse.steven.lab", "edge.example.com", "vcse.acano.steven.lab"), want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
 		{"several SRV targets, none in the domain", base, req("acano.steven.lab", acanoGood), srvOK("vcse.steven.lab", "vcse.sub.acano.steven.lab"),
-			want{status: 504, code: 1009, result: ResultNoSRVMatch,
+			want{status: 504, code: 1009, row: "1009",
 				attrs: []Attr{{"domain", "acano.steven.lab"}, {"fqdn1", "vcse.steven.lab:5061"}, {"fqdn2", "vcse.sub.acano.steven.lab:5061"}}}},
 		{"office365 profile refuses the lab CA", func() *Policy { q := base(); q.Roots = p.publicRoots; return q },
 			req("acano.steven.lab", acanoGood), srvOK("vcse.acano.steven.lab"),
-			want{status: 504, code: 1010, result: ResultCertUntrusted}},
+			want{status: 504, code: 1010, row: "1010-untrusted-root"}},
 		{"office365 profile accepts a public CA", func() *Policy { q := base(); q.Roots = p.publicRoots; return q },
 			req("acano.steven.lab", p.chain(certs.IssuerPublic, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})), srvOK("vcse.acano.steven.lab"),
 			want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
 		{"P-Asserted-Identity wins over From", base,
-			InboundRequest{RequestURIUser: "stejanss", RequestURIHost: "skype.lab", FromHost: "steven.lab", PAIHost: "acano.steven.lab", PeerChain: acanoGood},
+			InboundFacts{RequestURIUser: "stejanss", RequestURIHost: "skype.lab", FromHost: "steven.lab", PAIHost: "acano.steven.lab", PeerChain: acanoGood},
 			srvOK("vcse.acano.steven.lab"), want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
 		{"blocked domain", func() *Policy { q := base(); q.Blocked = []string{"Acano.Steven.Lab"}; return q },
 			req("acano.steven.lab", acanoGood), srvOK("vcse.acano.steven.lab"),
-			want{status: 403, code: 1002, result: ResultDomainBlocked}},
+			want{status: 403, code: 1002, row: "1002-blocked"}},
 		{"discovery off and domain not allowed", func() *Policy { q := base(); q.PartnerDiscovery = false; return q },
 			req("acano.steven.lab", acanoGood), srvOK("vcse.acano.steven.lab"),
-			want{status: 403, code: 1002, result: ResultDomainNotAllow}},
+			want{status: 403, code: 1002, row: "1002-not-allowed"}},
 		{"allowed domain with proxy FQDN needs no SRV", func() *Policy {
 			q := base()
 			q.PartnerDiscovery = false
 			q.Allowed = map[string]string{"acano.steven.lab": "vcse.steven.lab"}
 			return q
-		}, req("acano.steven.lab", vcseOnly), SRVResult{Err: errors.New("not asked")},
+		}, req("acano.steven.lab", vcseOnly), SRVResult{Error: "not asked"},
 			want{allow: true, status: 200, matched: "vcse.steven.lab"}},
 		{"allowed domain with proxy FQDN, certificate names something else", func() *Policy {
 			q := base()
 			q.Allowed = map[string]string{"acano.steven.lab": "vcse.steven.lab"}
 			return q
 		}, req("acano.steven.lab", acanoGood), SRVResult{},
-			want{status: 504, code: 1010, result: ResultCertMismatch}},
+			want{status: 504, code: 1010, row: "1010-wrong-principal"}},
 		{"request for a domain the Edge does not serve", base,
-			InboundRequest{RequestURIUser: "bob", RequestURIHost: "other.lab", FromHost: "acano.steven.lab", PeerChain: acanoGood},
-			srvOK("vcse.acano.steven.lab"), want{status: 404, code: 1003, result: ResultUnknownUser}},
+			InboundFacts{RequestURIUser: "bob", RequestURIHost: "other.lab", FromHost: "acano.steven.lab", PeerChain: acanoGood},
+			srvOK("vcse.acano.steven.lab"), want{status: 404, code: 1003, row: "1003"}},
 		{"unknown user when users are listed", func() *Policy { q := base(); q.Users = []string{"sip:alice@skype.lab"}; return q },
-			req("acano.steven.lab", acanoGood), srvOK("vcse.acano.steven.lab"), want{status: 404, code: 1003, result: ResultUnknownUser}},
+			req("acano.steven.lab", acanoGood), srvOK("vcse.acano.steven.lab"), want{status: 404, code: 1003, row: "1003"}},
 		{"known user when users are listed", func() *Policy { q := base(); q.Users = []string{"stejanss@skype.lab"}; return q },
 			req("acano.steven.lab", acanoGood), srvOK("vcse.acano.steven.lab"), want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
 		{"no client certificate", base, req("acano.steven.lab", nil), srvOK("vcse.acano.steven.lab"),
-			want{status: 504, code: 1010, result: ResultNoCert}},
+			want{status: 504, code: 1010, row: "1010-no-certificate"}},
 		{"no From domain", base, req("", acanoGood), srvOK(), want{status: 400}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			v := tc.policy().DecideInbound(tc.req, tc.srv, now)
+			f := tc.req
+			srv := tc.srv
+			f.SRV, f.Now = &srv, now
+			v := tc.policy().DecideInbound(f)
+			checkTrace(t, v)
 			if v.Allow != tc.want.allow || v.Status != tc.want.status {
 				t.Fatalf("allow=%v status=%d, want allow=%v status=%d (%+v)", v.Allow, v.Status, tc.want.allow, tc.want.status, v.Diagnostic)
 			}
@@ -161,8 +165,8 @@ func TestDecideInbound(t *testing.T) {
 			if v.Diagnostic == nil || v.Diagnostic.Code != tc.want.code {
 				t.Fatalf("diagnostic %+v, want code %d", v.Diagnostic, tc.want.code)
 			}
-			if v.Record == nil || v.Record.Result != tc.want.result {
-				t.Errorf("record %+v, want result %s", v.Record, tc.want.result.Name)
+			if v.Row != tc.want.row || v.Record == nil || v.Record.Result != mustRow(tc.want.row).Result {
+				t.Errorf("row %q record %+v, want row %s", v.Row, v.Record, tc.want.row)
 			}
 			if tc.want.attrs != nil && !equalAttrs(v.Diagnostic.Attrs, tc.want.attrs) {
 				t.Errorf("attrs %q, want %q", v.Diagnostic.Attrs, tc.want.attrs)
@@ -186,38 +190,51 @@ func equalAttrs(a, b []Attr) bool {
 	return true
 }
 
+// The targets are tried in RFC 2782 order, and a proxy FQDN replaces the SRV lookup.
 func TestOutboundTargetsOrder(t *testing.T) {
 	pol := &Policy{PartnerDiscovery: true}
-	got, v := pol.OutboundTargets("cms.steven.lab", SRVResult{Targets: []SRVTarget{
+	srv := &SRVResult{Targets: []SRVTarget{
 		{Target: "b.cms.steven.lab", Port: 5061, Priority: 10, Weight: 1},
 		{Target: "a.cms.steven.lab", Port: 5061, Priority: 10, Weight: 50},
 		{Target: "x.other.lab", Port: 5061, Priority: 0},
 		{Target: "c.cms.steven.lab", Port: 5062, Priority: 5},
-	}})
-	if v != nil {
-		t.Fatalf("refused: %+v", v.Diagnostic)
-	}
-	var names []string
-	for _, g := range got {
-		names = append(names, g.Target)
-	}
-	want := []string{"c.cms.steven.lab", "a.cms.steven.lab", "b.cms.steven.lab"}
-	if len(names) != 3 || names[0] != want[0] || names[1] != want[1] || names[2] != want[2] {
-		t.Errorf("order %v, want %v", names, want)
+	}}
+	if got := askedHosts(t, pol, OutboundFacts{Domain: "cms.steven.lab", SRV: srv}); !slices.Equal(got, []string{"c.cms.steven.lab:5062", "a.cms.steven.lab:5061", "b.cms.steven.lab:5061"}) {
+		t.Errorf("order %v", got)
 	}
 	proxied := &Policy{Allowed: map[string]string{"a.lab": "edge.a.lab", "b.lab": "Edge.B.Lab.:5062"}}
-	if got, v := proxied.OutboundTargets("a.lab", SRVResult{}); v != nil || got[0] != (SRVTarget{Target: "edge.a.lab", Port: 5061}) {
-		t.Errorf("proxy without port: %+v %+v", got, v)
+	if got := askedHosts(t, proxied, OutboundFacts{Domain: "a.lab"}); !slices.Equal(got, []string{"edge.a.lab:5061"}) {
+		t.Errorf("proxy without port: %v", got)
 	}
-	if got, v := proxied.OutboundTargets("b.lab", SRVResult{}); v != nil || got[0] != (SRVTarget{Target: "edge.b.lab", Port: 5062}) {
-		t.Errorf("proxy with port: %+v %+v", got, v)
+	if got := askedHosts(t, proxied, OutboundFacts{Domain: "b.lab"}); !slices.Equal(got, []string{"edge.b.lab:5062"}) {
+		t.Errorf("proxy with port: %v", got)
 	}
-	if rt := proxied.Route("b.lab"); rt.ProxyFQDN != "edge.b.lab" {
-		t.Errorf("inbound expects %q, want the host alone", rt.ProxyFQDN)
+	if rt := proxied.route("b.lab"); rt.proxyFQDN != "edge.b.lab" {
+		t.Errorf("inbound expects %q, want the host alone", rt.proxyFQDN)
 	}
-	if _, v := pol.OutboundTargets("cms.steven.lab", srvOK("vcse.sub.cms.steven.lab")); v == nil || v.Diagnostic.Code != CodeNoSRVMatch {
-		t.Errorf("subdomain target not refused with 1009: %+v", v)
+}
+
+// askedHosts answers every A/AAAA question with NXDOMAIN and returns the targets asked about, in order.
+func askedHosts(t *testing.T, p *Policy, f OutboundFacts) []string {
+	t.Helper()
+	f.Hosts = map[string]HostResult{}
+	var asked []string
+	for range 10 {
+		v := p.DecideOutbound(f)
+		if v.Decided() {
+			if v.Row != "1014" {
+				t.Fatalf("decided %q, want 1014 once every target failed", v.Row)
+			}
+			return asked
+		}
+		if v.Pending.Fact != NeedHost {
+			t.Fatalf("pending on %s, want host", v.Pending.Fact)
+		}
+		asked = append(asked, v.Pending.Target.HostPort())
+		f.Hosts[v.Pending.Target.Target] = HostResult{Error: "NXDOMAIN"}
 	}
+	t.Fatal("the policy kept asking")
+	return nil
 }
 
 func TestDiagnosticCode(t *testing.T) {

@@ -1,0 +1,139 @@
+package policy
+
+import (
+	"crypto/x509"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/edgesim/edgesim/certs"
+)
+
+// CertChecker is the certificate rule as the policy calls it; certs.Check is the rule itself.
+type CertChecker func(certs.CheckInput) certs.CheckResult
+
+func (p *Policy) check(in certs.CheckInput) certs.CheckResult {
+	if p.Check != nil {
+		return p.Check(in)
+	}
+	return certs.Check(in)
+}
+
+// CheckPeer holds a presented chain to the first candidate name it satisfies (§1, §2 step 6): allowed
+// with MatchedFQDN, or the 1010 row of the fault. A failure names the first (most preferred) candidate,
+// as the Edge's tls-target does. The rule it returns carries the certificate's facts and each check.
+func (p *Policy) CheckPeer(chain []*x509.Certificate, candidates []string, usage x509.ExtKeyUsage, now time.Time) (Verdict, Rule) {
+	var first certs.CheckResult
+	matched := ""
+	for i, name := range candidates {
+		res := p.check(certs.CheckInput{Chain: chain, FQDN: name, Roots: p.Roots, Now: now, Usage: usage})
+		if i == 0 {
+			first = res
+		}
+		if res.Fault == certs.FaultNone {
+			first, matched = res, name
+			break
+		}
+		if res.Fault != certs.FaultWrongPrincipal {
+			break // trust and validity do not depend on the name
+		}
+	}
+	r := p.certRule(chain, candidates, usage, now, first, matched)
+	if matched != "" {
+		r.Outcome = Pass
+		v := allow(matched)
+		return v, r
+	}
+	v := certTrust(first.Fault, candidates[0], presented(chain))
+	r.Outcome, r.Row = Fail, v.Row
+	return v, r
+}
+
+func (p *Policy) certRule(chain []*x509.Certificate, candidates []string, usage x509.ExtKeyUsage, now time.Time, res certs.CheckResult, matched string) Rule {
+	at := now
+	r := Rule{Name: RuleCertificate, Section: "§1", Detail: res.Detail, Inputs: Inputs{ExpectedFQDN: candidates,
+		Usage: usageName(usage), TrustAnchors: p.TrustAnchors, CheckedAt: &at}}
+	if len(chain) == 0 || chain[0] == nil {
+		r.Detail = "no certificate presented"
+		for _, c := range []string{"name", "trust", "validity", "usage"} {
+			r.Checks = append(r.Checks, Check{Name: c, Outcome: Skip, Detail: "no certificate seen"})
+		}
+		return r
+	}
+	leaf := chain[0]
+	r.Inputs.Certificate = certFacts(chain, res.Anchor)
+	want := candidates[0]
+	if matched != "" {
+		want = matched
+		r.Detail = fmt.Sprintf("%s is named by the certificate, its chain is trusted, valid until %s", matched, leaf.NotAfter.UTC().Format(time.DateOnly))
+	} else if row, ok := CertRow(res.Fault); ok {
+		r.Detail = row.ErrorType + ": " + res.Detail
+	}
+	names := strings.Join(certs.CertificateNames(leaf), ", ")
+	name := Check{Name: "name", Outcome: Pass, Detail: fmt.Sprintf("%s is among %s", want, names)}
+	if !certs.MatchesFQDN(leaf, want) {
+		name = Check{Name: "name", Outcome: Fail, Detail: fmt.Sprintf("%s is not among %s", want, names)}
+	}
+	trust := Check{Name: "trust", Outcome: Pass, Detail: "issued by " + leaf.Issuer.CommonName}
+	if res.Fault == certs.FaultUntrustedRoot {
+		trust = Check{Name: "trust", Outcome: Fail, Detail: res.Detail}
+	}
+	window := fmt.Sprintf("valid %s to %s", leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339))
+	validity := Check{Name: "validity", Outcome: Pass, Detail: window}
+	if now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
+		validity.Outcome = Fail
+	}
+	eku := Check{Name: "usage", Outcome: Pass, Detail: "the certificate allows " + usageName(usage)}
+	if !hasUsage(leaf, usage) {
+		eku = Check{Name: "usage", Outcome: Fail, Detail: "the certificate's extended key usage lacks " + usageName(usage)}
+	}
+	r.Checks = []Check{name, trust, validity, eku}
+	return r
+}
+
+func certFacts(chain []*x509.Certificate, anchor string) *CertFacts {
+	leaf := chain[0]
+	f := &CertFacts{SubjectCN: leaf.Subject.CommonName, SANDNS: append([]string{}, leaf.DNSNames...), IssuerCN: leaf.Issuer.CommonName,
+		NotBefore: leaf.NotBefore.UTC(), NotAfter: leaf.NotAfter.UTC(), Signature: leaf.SignatureAlgorithm.String(),
+		EKUs: []string{}, Anchor: anchor}
+	for _, u := range leaf.ExtKeyUsage {
+		f.EKUs = append(f.EKUs, usageName(u))
+	}
+	for _, c := range chain {
+		if c != nil {
+			f.Chain = append(f.Chain, c.Subject.CommonName)
+		}
+	}
+	return f
+}
+
+func hasUsage(c *x509.Certificate, usage x509.ExtKeyUsage) bool {
+	if usage == x509.ExtKeyUsageAny || len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
+		return true
+	}
+	for _, u := range c.ExtKeyUsage {
+		if u == usage || u == x509.ExtKeyUsageAny {
+			return true
+		}
+	}
+	return false
+}
+
+func usageName(u x509.ExtKeyUsage) string {
+	switch u {
+	case x509.ExtKeyUsageServerAuth:
+		return "serverAuth"
+	case x509.ExtKeyUsageClientAuth:
+		return "clientAuth"
+	case x509.ExtKeyUsageAny:
+		return "any"
+	}
+	return fmt.Sprintf("eku(%d)", int(u))
+}
+
+func presented(chain []*x509.Certificate) string {
+	if len(chain) == 0 || chain[0] == nil {
+		return ""
+	}
+	return certs.PresentedName(chain[0])
+}

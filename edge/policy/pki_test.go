@@ -1,0 +1,48 @@
+package policy
+
+import (
+	"crypto/x509"
+	"testing"
+
+	"github.com/edgesim/edgesim/certs"
+)
+
+// testPKI is a lab directory in t.TempDir() with the three lab CAs, issuing peer chains on demand.
+type testPKI struct {
+	t                     testing.TB
+	dir                   string
+	cas                   map[certs.Issuer]*certs.CA
+	labCA                 *certs.CA
+	labRoots, publicRoots *x509.CertPool
+}
+
+func newTestPKI(t testing.TB) *testPKI {
+	t.Helper()
+	p := &testPKI{t: t, dir: t.TempDir(), cas: map[certs.Issuer]*certs.CA{}}
+	for _, iss := range []certs.Issuer{certs.IssuerLab, certs.IssuerUntrusted, certs.IssuerPublic} {
+		ca, _, err := certs.EnsureCA(p.dir, iss, certs.CAOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.cas[iss] = ca
+	}
+	p.labCA = p.cas[certs.IssuerLab]
+	p.labRoots = x509.NewCertPool()
+	p.labRoots.AddCert(p.labCA.Cert)
+	p.publicRoots = x509.NewCertPool()
+	p.publicRoots.AddCert(p.cas[certs.IssuerPublic].Cert)
+	return p
+}
+
+func (p *testPKI) leaf(iss certs.Issuer, req certs.LeafRequest) *certs.Leaf {
+	p.t.Helper()
+	l, err := p.cas[iss].Issue(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return l
+}
+
+func (p *testPKI) chain(iss certs.Issuer, req certs.LeafRequest) []*x509.Certificate {
+	return p.leaf(iss, req).Chain
+}
