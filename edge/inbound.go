@@ -16,6 +16,9 @@ import (
 // tells the SIP layer what to send.
 func (s *Service) Decide(ctx context.Context, r *sipstack.Request) sipstack.Decision {
 	v := s.DecideInbound(ctx, r)
+	if s.onVerdict != nil {
+		s.onVerdict(r, v)
+	}
 	peer := FormatPeer(presentedName(r), int(r.Source.Port()))
 	if v.Allow {
 		s.log.Info().Str("method", r.Method).Str("call_id", r.CallID).Str("peer", peer).

@@ -132,7 +132,7 @@ func (o *Outbound) dial(ctx context.Context, r *reached, need policy.Need, now t
 		dr.Stage, dr.Cause, dr.Error = policy.DialConnectFailed, winsockOf(de.Cause), err.Error()
 		emit(Step{Kind: StepConnect, Text: err.Error()})
 	case errors.As(err, &rej):
-		dr.Stage, dr.Chain, dr.Error = policy.DialTLSFailed, rej.State.PeerCertificates, err.Error()
+		dr.Stage, dr.Chain = policy.DialTLSFailed, rej.State.PeerCertificates // the certificate rule says why
 		emit(tlsStep(rej.State, o.Lab.EdgeCert))
 	default:
 		dr.Stage, dr.Chain, dr.Cause, dr.Error = policy.DialTLSFailed, chain, winsockOf(sipstack.CauseOther), err.Error()

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/edgesim/edgesim/config"
+	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/labdns"
 	"github.com/edgesim/edgesim/sipstack"
 )
@@ -25,6 +26,7 @@ type Service struct {
 	dns       *labdns.Server
 	annotated bool
 	now       func() time.Time
+	onVerdict func(*sipstack.Request, policy.Verdict)
 }
 
 // ServiceOptions are the seams tests and scenarios use; zero values mean "as configured".
@@ -32,13 +34,16 @@ type ServiceOptions struct {
 	EdgeLog     io.Writer        // default: the lab's edge.log file
 	EdgeLogOpts LogWriterOptions // header fields of Edge-log records
 	Now         func() time.Time // the clock certificate validity is judged by
+	// OnVerdict hears every decision on a request, with its trace; it runs on the request's goroutine,
+	// so it must not block.
+	OnVerdict func(*sipstack.Request, policy.Verdict)
 }
 
 // NewService builds the Edge from a prepared lab; Start binds its sockets.
 func NewService(lab *Lab, log zerolog.Logger, opts ServiceOptions) (*Service, error) {
 	cfg := lab.Config
 	s := &Service{lab: lab, log: log.With().Str("component", "edge").Logger(),
-		annotated: cfg.Edge.Diagnostics == config.DiagnosticsAnnotated, now: opts.Now}
+		annotated: cfg.Edge.Diagnostics == config.DiagnosticsAnnotated, now: opts.Now, onVerdict: opts.OnVerdict}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -28,7 +29,21 @@ func runInbound(ctx context.Context, s *Scenario, dir string, opts Options, res 
 		return err
 	}
 	edgeLog := &syncBuffer{}
-	svc, err := edge.NewService(lab, log, edge.ServiceOptions{EdgeLog: edgeLog})
+	var traceMu sync.Mutex
+	var trace []policy.Rule
+	defer func() {
+		traceMu.Lock()
+		defer traceMu.Unlock()
+		res.Trace = trace
+	}()
+	svc, err := edge.NewService(lab, log, edge.ServiceOptions{EdgeLog: edgeLog,
+		OnVerdict: func(_ *sipstack.Request, v policy.Verdict) {
+			traceMu.Lock()
+			defer traceMu.Unlock()
+			if trace == nil { // the scenario's own request decides; nothing after it does
+				trace = v.Trace
+			}
+		}})
 	if err != nil {
 		return err
 	}

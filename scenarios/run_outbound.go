@@ -68,6 +68,7 @@ func runOutbound(ctx context.Context, s *Scenario, dir string, opts Options, res
 	res.Got.Status, res.Got.Reason = call.Status, call.Reason
 	res.Got.Diagnostic, res.Diagnostic = call.DiagnosticCode, call.Diagnostic
 	res.Got.ResultCode = call.ResultCode
+	res.Trace = call.Trace
 	res.Wire = call.SkypeView
 	res.EdgeLog = edgeLog.String()
 	if call.Error != "" {

@@ -52,6 +52,8 @@ type Result struct {
 	Diagnostic string `json:"ms_diagnostics,omitempty"`
 	// EdgeLog is the Edge-log record(s) the scenario wrote, as in the Edge's log file.
 	EdgeLog string `json:"edge_log,omitempty"`
+	// Trace is the rules the Edge applied to the scenario's request or call, with what each read.
+	Trace []policy.Rule `json:"trace,omitempty"`
 	// Steps (outbound) is what the Edge did, one line a step.
 	Steps []string `json:"steps,omitempty"`
 	// PeerSaw (outbound) lists the requests that reached the stand-in.

@@ -46,7 +46,7 @@ func (p *Policy) decideInbound(f InboundFacts) Verdict {
 	}
 	dr.Outcome, dr.Detail = Pass, d+" from "+source
 	t.add(dr)
-	rt, denied := p.listsRule(&t, d)
+	rt, denied := p.listsRule(&t, d, inboundSections)
 	if denied != nil {
 		return *denied
 	}
@@ -61,7 +61,7 @@ func (p *Policy) decideInbound(f InboundFacts) Verdict {
 		if f.SRV == nil {
 			return t.pending(Need{Fact: NeedSRV, Domain: d})
 		}
-		in, refused := srvRules(&t, d, *f.SRV)
+		in, refused := srvRules(&t, d, *f.SRV, inboundSections)
 		if refused != nil {
 			return *refused
 		}

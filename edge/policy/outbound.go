@@ -79,7 +79,7 @@ func (p *Policy) DecideOutbound(f OutboundFacts) Verdict {
 func (p *Policy) decideOutbound(f OutboundFacts) Verdict {
 	var t trace
 	d := Normalize(f.Domain)
-	rt, denied := p.listsRule(&t, d)
+	rt, denied := p.listsRule(&t, d, outboundSections)
 	if denied != nil {
 		return *denied
 	}
@@ -90,7 +90,7 @@ func (p *Policy) decideOutbound(f OutboundFacts) Verdict {
 		if f.SRV == nil {
 			return t.pending(Need{Fact: NeedSRV, Domain: d})
 		}
-		in, refused := srvRules(&t, d, *f.SRV)
+		in, refused := srvRules(&t, d, *f.SRV, outboundSections)
 		if refused != nil {
 			return *refused
 		}

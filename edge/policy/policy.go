@@ -22,6 +22,14 @@ type Policy struct {
 	Check CertChecker
 }
 
+// sections name where docs/edge-behaviour.md describes the rules both directions share.
+type sections struct{ lists, srv, inDomain string }
+
+var (
+	inboundSections  = sections{lists: "§2.3", srv: "§2.4", inDomain: "§2.5"}
+	outboundSections = sections{lists: "§3", srv: "§3.1", inDomain: "§3.2"}
+)
+
 // route is what the federation lists say about a domain before any DNS (§2 step 3).
 type route struct {
 	denied    *Verdict
@@ -50,9 +58,9 @@ func (p *Policy) route(d string) route {
 }
 
 // listsRule applies route to the trace: a refusal, or the rule passed and the route to follow.
-func (p *Policy) listsRule(t *trace, d string) (route, *Verdict) {
+func (p *Policy) listsRule(t *trace, d string, sec sections) (route, *Verdict) {
 	rt := p.route(d)
-	r := Rule{Name: RuleFederationLists, Section: "§2.3", Inputs: Inputs{Domain: d, ProxyFQDN: rt.proxyFQDN}}
+	r := Rule{Name: RuleFederationLists, Section: sec.lists, Inputs: Inputs{Domain: d, ProxyFQDN: rt.proxyFQDN}}
 	switch {
 	case rt.denied != nil:
 		r.Detail = rt.denied.Record.Text
@@ -71,8 +79,8 @@ func (p *Policy) listsRule(t *trace, d string) (route, *Verdict) {
 }
 
 // srvRules apply the DNS rule (§1) to a domain's SRV answer: the in-domain targets, or the refusal.
-func srvRules(t *trace, d string, srv SRVResult) ([]SRVTarget, *Verdict) {
-	r := Rule{Name: RuleSRV, Section: "§2.4", Inputs: Inputs{Domain: d, SRVName: FederationSRVName(d), SRV: srv.Targets, Error: srv.Error}}
+func srvRules(t *trace, d string, srv SRVResult, sec sections) ([]SRVTarget, *Verdict) {
+	r := Rule{Name: RuleSRV, Section: sec.srv, Inputs: Inputs{Domain: d, SRVName: FederationSRVName(d), SRV: srv.Targets, Error: srv.Error}}
 	if srv.Error != "" || len(srv.Targets) == 0 {
 		cause := srv.Error
 		if cause == "" {
@@ -85,7 +93,7 @@ func srvRules(t *trace, d string, srv SRVResult) ([]SRVTarget, *Verdict) {
 	r.Outcome, r.Detail = Pass, strconv.Itoa(len(srv.Targets))+" record(s)"
 	t.add(r)
 	in := inDomainTargets(d, srv.Targets)
-	r = Rule{Name: RuleInDomain, Section: "§2.5", Inputs: Inputs{Domain: d, SRV: srv.Targets}}
+	r = Rule{Name: RuleInDomain, Section: sec.inDomain, Inputs: Inputs{Domain: d, SRV: srv.Targets}}
 	if len(in) == 0 {
 		r.Detail = "no SRV target lies directly in " + d
 		v := t.refused(noSRVMatch(d, srv.Targets), r)
