@@ -15,7 +15,7 @@ import (
 	"github.com/edgesim/edgesim/sipstack"
 )
 
-// CallRequest is a Skype user's call into a federated domain (spec §3).
+// CallRequest is a Skype user's call into a federated domain (docs/edge-behaviour.md §3).
 type CallRequest struct {
 	From, To string        // SIP URIs; the host of To is the callee domain
 	Timeout  time.Duration // DNS, connect, TLS and the final answer together; 0: 10s
@@ -73,7 +73,7 @@ const defaultCallTimeout = 10 * time.Second
 // byeMargin bounds the ACK, the BYE and its answer after the hold time.
 const byeMargin = 10 * time.Second
 
-// Call runs spec §3 in order and, when every rule passes, sends the INVITE and sees the call through.
+// Call runs docs/edge-behaviour.md §3 in order and, when every rule passes, sends the INVITE and sees the call through.
 func (o *Outbound) Call(ctx context.Context, req CallRequest, events func(Step)) (res CallResult) {
 	start := time.Now()
 	res = CallResult{From: req.From, To: req.To, CallID: req.CallID}

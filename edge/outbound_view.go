@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// ClientView is the final answer as the Skype client receives it from its Front End (spec §3):
+// ClientView is the final answer as the Skype client receives it from its Front End (docs/edge-behaviour.md §3):
 // signed by TLS-DSK, its Via stamped by the Front End. The random parts are fields so the
 // rendering stays a pure function.
 type ClientView struct {

@@ -38,7 +38,7 @@ func TestInDomain(t *testing.T) {
 	}
 }
 
-// One row per behaviour of spec §2 on the pure inbound policy.
+// One row per behaviour of docs/edge-behaviour.md §2 on the pure inbound policy.
 func TestDecideInbound(t *testing.T) {
 	p := newTestPKI(t)
 	now := time.Now()
