@@ -184,11 +184,7 @@ func (s *Scenario) peerFQDN() string {
 // startDNS serves the configuration's zones (the seed's lab when there are none) on 127.0.0.1:0
 // and points the Edge's resolver at it, so every lookup crosses a real socket.
 func startDNS(cfg *config.Config, log zerolog.Logger) (*labdns.Server, error) {
-	zones := cfg.DNS.Zones
-	if len(zones) == 0 {
-		zones = labdns.DefaultZones()
-	}
-	zs, err := labdns.ParseZones(zones)
+	zs, err := labdns.ParseZones(labdns.ZonesOrDefault(cfg.DNS.Zones))
 	if err != nil {
 		return nil, fmt.Errorf("zones: %w", err)
 	}
