@@ -18,6 +18,7 @@ import (
 	"github.com/edgesim/edgesim/config"
 	"github.com/edgesim/edgesim/edge"
 	"github.com/edgesim/edgesim/labdns"
+	"github.com/edgesim/edgesim/sipstack"
 )
 
 // Options tune Run. The zero value is fine.
@@ -292,7 +293,7 @@ func statusText(status int, reason string) string {
 		return "no SIP answer at all"
 	}
 	if reason == "" {
-		reason = StatusReason(status)
+		reason = sipstack.ReasonPhrase(status)
 	}
 	return strings.TrimSpace(strconv.Itoa(status) + " " + reason)
 }
@@ -307,11 +308,11 @@ func resultText(code string) string {
 	return code
 }
 
-// StatusReason is the reason phrase the Edge and the lab use with a status, "" when unusual.
-func StatusReason(status int) string { return statusReasons[status] }
-
-var statusReasons = map[int]string{200: "OK", 403: "Forbidden", 404: "Not Found", 480: "Temporarily Unavailable",
-	486: "Busy Here", 488: "Not Acceptable Here", 503: "Service Unavailable", 504: "Server time-out", 603: "Decline"}
+// StatusReason is sipstack.ReasonPhrase.
+//
+// Deprecated: call sipstack.ReasonPhrase; this stays only until the Expressway-E stand-in, which
+// calls it, has moved to scenarios/standin.
+func StatusReason(status int) string { return sipstack.ReasonPhrase(status) }
 
 // DiagnosticReason is the catalogue's reason text for a diagnostic code.
 func DiagnosticReason(code int) string {

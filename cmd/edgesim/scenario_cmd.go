@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/edgesim/edgesim/scenarios"
+	"github.com/edgesim/edgesim/sipstack"
 )
 
 // scenarioFlags are shared by the scenario subcommands.
@@ -433,7 +434,7 @@ func (a *app) printScenario(s *scenarios.Scenario) {
 	if e.Status == 0 {
 		fmt.Fprintf(w, "  %s no SIP answer at all: the TLS handshake is refused\n", who)
 	} else {
-		fmt.Fprintf(w, "  %s:  SIP/2.0 %d %s\n", who, e.Status, scenarios.StatusReason(e.Status))
+		fmt.Fprintf(w, "  %s:  SIP/2.0 %d %s\n", who, e.Status, sipstack.ReasonPhrase(e.Status))
 	}
 	if e.Diagnostic != 0 {
 		fmt.Fprintf(w, "  ms-diagnostics: %d;reason=%q;…\n", e.Diagnostic, scenarios.DiagnosticReason(e.Diagnostic))
