@@ -1,7 +1,9 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +105,30 @@ func TestRTPPortRange(t *testing.T) {
 	for _, bad := range []string{"", "50000", "a-b", "80-90", "50000-70000"} {
 		if _, _, err := RTPPortRange(bad); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestTLSVersions(t *testing.T) {
+	lo, hi, err := TLSVersions{MinVersion: "1.2", MaxVersion: "1.3"}.Versions()
+	if err != nil || lo != tls.VersionTLS12 || hi != tls.VersionTLS13 {
+		t.Errorf("1.2-1.3: %x %x %v", lo, hi, err)
+	}
+	for _, tc := range []struct {
+		v    TLSVersions
+		keys []string
+	}{
+		{TLSVersions{MinVersion: "1.3", MaxVersion: "1.2"}, []string{"min_version"}},
+		{TLSVersions{MinVersion: "1.2", MaxVersion: "2"}, []string{"max_version"}},
+		{TLSVersions{MinVersion: "", MaxVersion: "x"}, []string{"min_version", "max_version"}},
+	} {
+		lo, hi, err := tc.v.Versions()
+		var keys []string
+		for _, fe := range fieldErrors(err) {
+			keys = append(keys, fe.Key)
+		}
+		if lo != 0 || hi != 0 || !slices.Equal(keys, tc.keys) {
+			t.Errorf("%+v: %x %x, keys %v (%v); want 0 0 and %v", tc.v, lo, hi, keys, err, tc.keys)
 		}
 	}
 }

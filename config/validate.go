@@ -53,16 +53,10 @@ func (c Config) Validate() error {
 	default:
 		bad("edge.trust.profile", "%q is not one of %s, %s", e.Trust.Profile, ProfileOnPrem, ProfileOffice365)
 	}
-	lo, errLo := TLSVersion(e.TLS.MinVersion)
-	if errLo != nil {
-		bad("edge.tls.min_version", "%v", errLo)
-	}
-	hi, errHi := TLSVersion(e.TLS.MaxVersion)
-	if errHi != nil {
-		bad("edge.tls.max_version", "%v", errHi)
-	}
-	if errLo == nil && errHi == nil && lo > hi {
-		bad("edge.tls.min_version", "%s is above max_version %s", e.TLS.MinVersion, e.TLS.MaxVersion)
+	if _, _, err := e.TLS.Versions(); err != nil {
+		for _, fe := range fieldErrors(err) {
+			bad("edge.tls."+fe.Key, "%s", fe.Msg)
+		}
 	}
 	switch e.Diagnostics {
 	case DiagnosticsAnnotated, DiagnosticsFaithful:
@@ -105,6 +99,44 @@ func (c Config) Validate() error {
 		bad("dns.timeout", "must be positive, got %s", c.DNS.Timeout)
 	}
 	return errors.Join(errs...)
+}
+
+// Versions parses the bounds into crypto/tls constants, for every TLS config built from them. Its
+// faults are *FieldErrors keyed min_version or max_version; on any fault both results are 0, which
+// no caller can mistake for a version.
+func (t TLSVersions) Versions() (lo, hi uint16, err error) {
+	var errs []error
+	lo, errLo := TLSVersion(t.MinVersion)
+	if errLo != nil {
+		errs = append(errs, &FieldError{Key: "min_version", Msg: errLo.Error()})
+	}
+	hi, errHi := TLSVersion(t.MaxVersion)
+	if errHi != nil {
+		errs = append(errs, &FieldError{Key: "max_version", Msg: errHi.Error()})
+	}
+	if errLo == nil && errHi == nil && lo > hi {
+		errs = append(errs, &FieldError{Key: "min_version", Msg: fmt.Sprintf("%s is above max_version %s", t.MinVersion, t.MaxVersion)})
+	}
+	if len(errs) > 0 {
+		return 0, 0, errors.Join(errs...)
+	}
+	return lo, hi, nil
+}
+
+// fieldErrors lists the *FieldErrors in err, which may be one or an errors.Join of several.
+func fieldErrors(err error) []*FieldError {
+	var out []*FieldError
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			out = append(out, fieldErrors(e)...)
+		}
+		return out
+	}
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		out = append(out, fe)
+	}
+	return out
 }
 
 // TLSVersion turns "1.0" … "1.3" into the crypto/tls constant.

@@ -48,11 +48,7 @@ func OpenLab(cfg config.Config) (*Lab, error) {
 	if l.Roots, anchors, err = TrustPool(cfg, ca); err != nil {
 		return nil, err
 	}
-	zones := cfg.DNS.Zones
-	if len(zones) == 0 {
-		zones = labdns.DefaultZones()
-	}
-	if l.Zones, err = labdns.ParseZones(zones); err != nil {
+	if l.Zones, err = labdns.ParseZones(labdns.ZonesOrDefault(cfg.DNS.Zones)); err != nil {
 		return nil, fmt.Errorf("dns.zones: %w", err)
 	}
 	if l.Resolver, err = labdns.NewResolver(cfg.DNS.Resolver, l.Zones, labdns.ResolverOptions{Timeout: cfg.DNS.Timeout}); err != nil {

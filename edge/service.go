@@ -76,8 +76,7 @@ func NewService(lab *Lab, log zerolog.Logger, opts ServiceOptions) (*Service, er
 // sipConfig is the SIP layer's share of the configuration.
 func sipConfig(lab *Lab, log zerolog.Logger) sipstack.Config {
 	e := lab.Config.Edge
-	minTLS, _ := config.TLSVersion(e.TLS.MinVersion)
-	maxTLS, _ := config.TLSVersion(e.TLS.MaxVersion)
+	minTLS, maxTLS, _ := e.TLS.Versions() // 0 on a fault, which sipstack.NewServer refuses
 	rtpLow, rtpHigh, _ := config.RTPPortRange(e.RTPPorts)
 	return sipstack.Config{
 		Certificate:       lab.EdgeCert,

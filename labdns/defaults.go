@@ -33,3 +33,12 @@ vcse                    IN A   127.0.0.2
 `,
 	}
 }
+
+// ZonesOrDefault is the rule for dns.zones: the configured zones, or the seed's lab
+// (DefaultZones) when none are configured. A non-empty zones is returned as it is.
+func ZonesOrDefault(zones map[string]string) map[string]string {
+	if len(zones) == 0 {
+		return DefaultZones()
+	}
+	return zones
+}

@@ -339,6 +339,18 @@ func (z *ZoneSet) Records() []dns.RR {
 	return out
 }
 
+// OwnRecords are Records without the SOA and NS records, which the lab synthesises or any zone has:
+// what a person must create elsewhere to reproduce these zones.
+func (z *ZoneSet) OwnRecords() []dns.RR {
+	var out []dns.RR
+	for _, rr := range z.Records() {
+		if t := rr.Header().Rrtype; t != dns.TypeSOA && t != dns.TypeNS {
+			out = append(out, rr)
+		}
+	}
+	return out
+}
+
 func typeRank(t uint16) int {
 	if t == dns.TypeSOA {
 		return -1

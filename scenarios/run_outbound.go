@@ -115,7 +115,7 @@ func startStandIn(s *Scenario, cas map[certs.Issuer]*certs.CA, leaf *certs.Leaf,
 			pc.Status = 486
 		}
 		if pc.Reason == "" {
-			pc.Reason = StatusReason(pc.Status)
+			pc.Reason = sipstack.ReasonPhrase(pc.Status)
 		}
 	case BehaviourSilent:
 		pc.Behaviour = sipstack.PeerSilent

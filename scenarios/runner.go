@@ -18,6 +18,7 @@ import (
 	"github.com/edgesim/edgesim/config"
 	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/labdns"
+	"github.com/edgesim/edgesim/sipstack"
 )
 
 // Options tune Run. The zero value is fine.
@@ -186,11 +187,7 @@ func (s *Scenario) peerFQDN() string {
 // startDNS serves the configuration's zones (the seed's lab when there are none) on 127.0.0.1:0
 // and points the Edge's resolver at it, so every lookup crosses a real socket.
 func startDNS(cfg *config.Config, log zerolog.Logger) (*labdns.Server, error) {
-	zones := cfg.DNS.Zones
-	if len(zones) == 0 {
-		zones = labdns.DefaultZones()
-	}
-	zs, err := labdns.ParseZones(zones)
+	zs, err := labdns.ParseZones(labdns.ZonesOrDefault(cfg.DNS.Zones))
 	if err != nil {
 		return nil, fmt.Errorf("zones: %w", err)
 	}
@@ -298,7 +295,7 @@ func statusText(status int, reason string) string {
 		return "no SIP answer at all"
 	}
 	if reason == "" {
-		reason = StatusReason(status)
+		reason = sipstack.ReasonPhrase(status)
 	}
 	return strings.TrimSpace(strconv.Itoa(status) + " " + reason)
 }
@@ -312,9 +309,3 @@ func resultText(code string) string {
 	}
 	return code
 }
-
-// StatusReason is the reason phrase the Edge and the lab use with a status, "" when unusual.
-func StatusReason(status int) string { return statusReasons[status] }
-
-var statusReasons = map[int]string{200: "OK", 403: "Forbidden", 404: "Not Found", 480: "Temporarily Unavailable",
-	486: "Busy Here", 488: "Not Acceptable Here", 503: "Service Unavailable", 504: "Server time-out", 603: "Decline"}

@@ -259,7 +259,7 @@ func Parse(name string, data []byte) (*Scenario, error) {
 }
 
 // Config is the configuration the scenario describes on top of base. The lab DNS serves base's
-// zones (the seed's lab, labdns.DefaultZones, when base has none) with each of the scenario's zones
+// zones (labdns.ZonesOrDefault: the seed's lab when base has none) with each of the scenario's zones
 // replacing the zone of the same domain; its edge overrides apply over base.Edge; and the lab's
 // public CA (lab.dir/public-ca.pem) is trusted the way Windows trusts public roots, on both trust
 // profiles. The caller makes sure that CA exists (EnsureLabCAs).
@@ -271,10 +271,7 @@ func (s *Scenario) Config(base config.Config) (config.Config, error) {
 			return base, fmt.Errorf("%s: edge: %w", s.File, err)
 		}
 	}
-	zones := base.DNS.Zones
-	if len(zones) == 0 {
-		zones = labdns.DefaultZones()
-	}
+	zones := labdns.ZonesOrDefault(base.DNS.Zones)
 	cfg.DNS.Zones = make(map[string]string, len(zones)+len(s.Zones))
 	for k, z := range zones {
 		cfg.DNS.Zones[certs.NormalizeFQDN(k)] = z

@@ -20,7 +20,9 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// Config is everything the SIP layer needs; the Edge's policy is not part of it.
+// Config is everything the SIP layer needs; the Edge's policy is not part of it. Every value but
+// MaxTLS, IdleTimeout, AnswerDelay, HangupAfter and AckTimeout must be set: their defaults are the
+// configuration's (config.Default), and a second set here would drift from them.
 type Config struct {
 	Certificate       tls.Certificate
 	RequireClientCert bool // refuse a TLS client without a certificate at the handshake, like the real Edge
@@ -34,29 +36,33 @@ type Config struct {
 	RTPPortHigh       int
 	AnswerDelay       time.Duration // ringing time before 200 OK
 	HangupAfter       time.Duration // the Edge sends BYE after this long; 0: only the peer hangs up
-	AckTimeout        time.Duration // how long to wait for the ACK of a final response
+	AckTimeout        time.Duration // how long to wait for the ACK of a final response; 0: 5s
 	Logger            zerolog.Logger
 }
 
-func (c *Config) fill() {
-	if c.HandshakeTimeout <= 0 {
-		c.HandshakeTimeout = 10 * time.Second
-	}
-	if c.MaxMessageBytes <= 0 {
-		c.MaxMessageBytes = 65536
-	}
-	if c.ServerHeader == "" {
-		c.ServerHeader = "RTC/6.0"
-	}
-	if c.MinTLS == 0 {
-		c.MinTLS = tls.VersionTLS12
-	}
-	if c.RTPPortLow == 0 {
-		c.RTPPortLow, c.RTPPortHigh = 50000, 50999
+// defaultAckTimeout is the SIP layer's own: the configuration has no key for it.
+const defaultAckTimeout = 5 * time.Second
+
+// check refuses an incomplete configuration and fills what is the SIP layer's own to choose.
+func (c *Config) check() error {
+	switch {
+	case c.Certificate.Certificate == nil:
+		return errors.New("sipstack: the Edge needs a certificate")
+	case c.MinTLS == 0:
+		return errors.New("sipstack: no minimum TLS version")
+	case c.HandshakeTimeout <= 0:
+		return fmt.Errorf("sipstack: handshake timeout must be positive, got %s", c.HandshakeTimeout)
+	case c.MaxMessageBytes <= 0:
+		return fmt.Errorf("sipstack: maximum message size must be positive, got %d", c.MaxMessageBytes)
+	case c.ServerHeader == "":
+		return errors.New("sipstack: no Server header")
+	case c.RTPPortLow <= 0 || c.RTPPortHigh < c.RTPPortLow:
+		return fmt.Errorf("sipstack: RTP ports %d-%d are not a range", c.RTPPortLow, c.RTPPortHigh)
 	}
 	if c.AckTimeout <= 0 {
-		c.AckTimeout = 5 * time.Second
+		c.AckTimeout = defaultAckTimeout
 	}
+	return nil
 }
 
 // Server is the Edge's SIP listener.
@@ -79,9 +85,8 @@ type Server struct {
 
 // NewServer builds the SIP stack; Start binds it.
 func NewServer(cfg Config, dec Decider) (*Server, error) {
-	cfg.fill()
-	if cfg.Certificate.Certificate == nil {
-		return nil, errors.New("sipstack: the Edge needs a certificate")
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
 	slogger := slog.New(zerolog.NewSlogHandler(cfg.Logger.With().Str("component", "sipgo").Logger()))
 	parser := sip.NewParser()

@@ -36,47 +36,8 @@ in-process.`,
   edgesim call sip:2000@cms.steven.lab --from sip:alice@skype.lab --timeout 5s
   edgesim call sip:2000@acano.steven.lab --duration 10s --json`,
 		Args: args(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, argv []string) error {
-			if _, err := edge.ParseSIPURI(argv[0]); err != nil {
-				return usageErr(err)
-			}
-			if timeout <= 0 || duration < 0 {
-				return usageErr(fmt.Errorf("--timeout must be positive and --duration not negative"))
-			}
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			if from == "" {
-				from = "sip:stejanss@" + cfg.Edge.Domains[0]
-			}
-			if _, err := edge.ParseSIPURI(from); err != nil {
-				return usageErr(fmt.Errorf("--from: %w", err))
-			}
-			lab, log, err := a.openLab(cfg)
-			if err != nil {
-				return err
-			}
-			ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			var events func(edge.Step)
-			if !asJSON {
-				fmt.Fprintf(a.stdout, "Calling %s from %s through Edge %s\n", argv[0], from, cfg.Edge.FQDN)
-				events = func(s edge.Step) { printStep(a.stdout, s) }
-			}
-			o := &edge.Outbound{Lab: lab, Logger: log}
-			res := o.Call(ctx, edge.CallRequest{From: from, To: argv[0], Timeout: timeout, Duration: duration}, events)
-			if asJSON {
-				if err := writeJSON(a.stdout, res); err != nil {
-					return err
-				}
-			} else {
-				printCallResult(a.stdout, res, lab.EdgeLogFile)
-			}
-			if !res.Answered {
-				return errFailed
-			}
-			return nil
+		RunE: func(_ *cobra.Command, argv []string) error {
+			return a.runCall(argv[0], from, timeout, duration, asJSON)
 		},
 	}
 	f := c.Flags()
@@ -85,6 +46,50 @@ in-process.`,
 	f.DurationVar(&duration, "duration", 2*time.Second, "how long an answered call is held before BYE")
 	f.BoolVar(&asJSON, "json", false, "print one JSON result object instead of the steps")
 	return c
+}
+
+// runCall places one call; from "" is the default Skype user of the first edge.domains entry.
+func (a *app) runCall(to, from string, timeout, duration time.Duration, asJSON bool) error {
+	if _, err := edge.ParseSIPURI(to); err != nil {
+		return usageErr(err)
+	}
+	if timeout <= 0 || duration < 0 {
+		return usageErr(fmt.Errorf("--timeout must be positive and --duration not negative"))
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	if from == "" {
+		from = "sip:stejanss@" + cfg.Edge.Domains[0]
+	}
+	if _, err := edge.ParseSIPURI(from); err != nil {
+		return usageErr(fmt.Errorf("--from: %w", err))
+	}
+	lab, log, err := a.openLab(cfg)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var events func(edge.Step)
+	if !asJSON {
+		fmt.Fprintf(a.stdout, "Calling %s from %s through Edge %s\n", to, from, cfg.Edge.FQDN)
+		events = func(s edge.Step) { printStep(a.stdout, s) }
+	}
+	o := &edge.Outbound{Lab: lab, Logger: log}
+	res := o.Call(ctx, edge.CallRequest{From: from, To: to, Timeout: timeout, Duration: duration}, events)
+	if asJSON {
+		if err := writeJSON(a.stdout, res); err != nil {
+			return err
+		}
+	} else {
+		printCallResult(a.stdout, res, lab.EdgeLogFile)
+	}
+	if !res.Answered {
+		return errFailed
+	}
+	return nil
 }
 
 // printStep writes one step; SIP messages show their headers only when they matter to the reader:

@@ -60,12 +60,7 @@ func (a *app) certsInitCmd() *cobra.Command {
 }
 
 func (a *app) certsIssueCmd() *cobra.Command {
-	var (
-		cn, issuer, keyType, out string
-		sans                     []string
-		noSAN, expired           bool
-		days                     int
-	)
+	f := &issueFlags{}
 	c := &cobra.Command{
 		Use:   "issue --cn NAME --out PREFIX",
 		Short: "Issue a leaf certificate (serverAuth and clientAuth) into PREFIX.pem and PREFIX.key",
@@ -80,59 +75,69 @@ show the Edge refusing them.`,
   edgesim certs issue --cn vcse.acano.steven.lab --issuer untrusted --out vcse-untrusted
   edgesim certs issue --cn vcse.acano.steven.lab --expired --out vcse-expired`,
 		Args: args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cn == "" || out == "" {
-				return usageErr(fmt.Errorf("--cn and --out are required"))
-			}
-			if noSAN && len(sans) > 0 {
-				return usageErr(fmt.Errorf("--no-san and --san exclude each other"))
-			}
-			if days < 0 {
-				return usageErr(fmt.Errorf("--days must be positive"))
-			}
-			kt, err := certs.ParseKeyType(keyType)
-			if err != nil {
-				return usageErr(err)
-			}
-			iss := certs.Issuer(issuer)
-			switch iss {
-			case certs.IssuerLab, certs.IssuerUntrusted, certs.IssuerPublic:
-			default:
-				return usageErr(fmt.Errorf("--issuer %q: want lab, untrusted or public", issuer))
-			}
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			ca, _, err := certs.EnsureCA(cfg.Lab.Dir, iss, certs.CAOptions{})
-			if err != nil {
-				return usageErr(err)
-			}
-			leaf, err := ca.Issue(certs.LeafRequest{CommonName: cn, SANs: sans, NoSAN: noSAN, Days: days, Expired: expired, KeyType: kt})
-			if err != nil {
-				return usageErr(err)
-			}
-			certFile, keyFile, err := leaf.WriteFiles(out)
-			if err != nil {
-				return usageErr(err)
-			}
-			l := leaf.Chain[0]
-			fmt.Fprintf(a.stdout, "issued %q by %q\n  SANs:        %v\n  valid:       %s to %s\n  certificate: %s\n  key:         %s\n",
-				l.Subject.CommonName, ca.Cert.Subject.CommonName, l.DNSNames, l.NotBefore.UTC().Format(time.RFC3339),
-				l.NotAfter.UTC().Format(time.RFC3339), certFile, keyFile)
-			return nil
-		},
+		RunE: func(*cobra.Command, []string) error { return a.runIssue(f) },
 	}
-	f := c.Flags()
-	f.StringVar(&cn, "cn", "", "subject common name (required)")
-	f.StringArrayVar(&sans, "san", nil, "subject alternative DNS name (repeatable)")
-	f.BoolVar(&noSAN, "no-san", false, "no SAN extension at all: the Edge then reads the CN")
-	f.StringVar(&issuer, "issuer", "lab", "issuing CA: lab, untrusted or public")
-	f.BoolVar(&expired, "expired", false, "a certificate that has already expired")
-	f.IntVar(&days, "days", 397, "validity in days")
-	f.StringVar(&keyType, "key-type", "ecdsa-p256", "key type: ecdsa-p256 or rsa2048")
-	f.StringVar(&out, "out", "", "output prefix: writes PREFIX.pem (leaf, then chain) and PREFIX.key (required)")
+	fl := c.Flags()
+	fl.StringVar(&f.cn, "cn", "", "subject common name (required)")
+	fl.StringArrayVar(&f.sans, "san", nil, "subject alternative DNS name (repeatable)")
+	fl.BoolVar(&f.noSAN, "no-san", false, "no SAN extension at all: the Edge then reads the CN")
+	fl.StringVar(&f.issuer, "issuer", "lab", "issuing CA: lab, untrusted or public")
+	fl.BoolVar(&f.expired, "expired", false, "a certificate that has already expired")
+	fl.IntVar(&f.days, "days", 397, "validity in days")
+	fl.StringVar(&f.keyType, "key-type", "ecdsa-p256", "key type: ecdsa-p256 or rsa2048")
+	fl.StringVar(&f.out, "out", "", "output prefix: writes PREFIX.pem (leaf, then chain) and PREFIX.key (required)")
 	return c
+}
+
+// issueFlags are certs issue's flags.
+type issueFlags struct {
+	cn, issuer, keyType, out string
+	sans                     []string
+	noSAN, expired           bool
+	days                     int
+}
+
+func (a *app) runIssue(f *issueFlags) error {
+	if f.cn == "" || f.out == "" {
+		return usageErr(fmt.Errorf("--cn and --out are required"))
+	}
+	if f.noSAN && len(f.sans) > 0 {
+		return usageErr(fmt.Errorf("--no-san and --san exclude each other"))
+	}
+	if f.days < 0 {
+		return usageErr(fmt.Errorf("--days must be positive"))
+	}
+	kt, err := certs.ParseKeyType(f.keyType)
+	if err != nil {
+		return usageErr(err)
+	}
+	iss := certs.Issuer(f.issuer)
+	switch iss {
+	case certs.IssuerLab, certs.IssuerUntrusted, certs.IssuerPublic:
+	default:
+		return usageErr(fmt.Errorf("--issuer %q: want lab, untrusted or public", f.issuer))
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	ca, _, err := certs.EnsureCA(cfg.Lab.Dir, iss, certs.CAOptions{})
+	if err != nil {
+		return usageErr(err)
+	}
+	leaf, err := ca.Issue(certs.LeafRequest{CommonName: f.cn, SANs: f.sans, NoSAN: f.noSAN, Days: f.days, Expired: f.expired, KeyType: kt})
+	if err != nil {
+		return usageErr(err)
+	}
+	certFile, keyFile, err := leaf.WriteFiles(f.out)
+	if err != nil {
+		return usageErr(err)
+	}
+	l := leaf.Chain[0]
+	fmt.Fprintf(a.stdout, "issued %q by %q\n  SANs:        %v\n  valid:       %s to %s\n  certificate: %s\n  key:         %s\n",
+		l.Subject.CommonName, ca.Cert.Subject.CommonName, l.DNSNames, l.NotBefore.UTC().Format(time.RFC3339),
+		l.NotAfter.UTC().Format(time.RFC3339), certFile, keyFile)
+	return nil
 }
 
 func (a *app) certsInspectCmd() *cobra.Command {

@@ -33,43 +33,46 @@ ms-diagnostics line the Edge would produce. Point it at a real Expressway-E befo
   edgesim check cms.steven.lab --json
   EDGESIM_DNS_RESOLVER=10.0.0.53:53 edgesim check partner.example.com --timeout 5s`,
 		Args: args(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, argv []string) error {
-			domain, err := parseDomain(argv[0])
-			if err != nil {
-				return usageErr(err)
-			}
-			if timeout <= 0 {
-				return usageErr(fmt.Errorf("--timeout must be positive"))
-			}
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			lab, log, err := a.openLab(cfg)
-			if err != nil {
-				return err
-			}
-			ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			ctx, cancel := context.WithTimeout(ctx, timeout)
-			defer cancel()
-			rep := (&edge.Outbound{Lab: lab, Logger: log}).Check(ctx, domain, time.Now(), nil)
-			if asJSON {
-				if err := writeJSON(a.stdout, rep); err != nil {
-					return err
-				}
-			} else {
-				a.printCheck(rep, cfg.Edge.FQDN)
-			}
-			if !rep.Pass {
-				return errFailed
-			}
-			return nil
-		},
+		RunE: func(_ *cobra.Command, argv []string) error { return a.runCheck(argv[0], timeout, asJSON) },
 	}
 	c.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "bound on DNS, connect and TLS together")
 	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON report object")
 	return c
+}
+
+// runCheck runs the Edge's outbound rules against the domain arg names.
+func (a *app) runCheck(arg string, timeout time.Duration, asJSON bool) error {
+	domain, err := parseDomain(arg)
+	if err != nil {
+		return usageErr(err)
+	}
+	if timeout <= 0 {
+		return usageErr(fmt.Errorf("--timeout must be positive"))
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	lab, log, err := a.openLab(cfg)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	rep := (&edge.Outbound{Lab: lab, Logger: log}).Check(ctx, domain, time.Now(), nil)
+	if asJSON {
+		if err := writeJSON(a.stdout, rep); err != nil {
+			return err
+		}
+	} else {
+		a.printCheck(rep, cfg.Edge.FQDN)
+	}
+	if !rep.Pass {
+		return errFailed
+	}
+	return nil
 }
 
 // parseDomain accepts a bare domain or a SIP URI naming one.

@@ -38,14 +38,34 @@ func (a *app) loadConfig() (config.Config, error) {
 	default:
 		file = ""
 	}
+	out, v, err := layerEnvironment(cfg)
+	if err != nil {
+		return cfg, err
+	}
+	if out.DNS.Zones == nil {
+		out.DNS.Zones = map[string]string{}
+	}
+	if err := out.Validate(); err != nil {
+		where := "defaults and environment"
+		if file != "" {
+			where = file
+		}
+		return out, usageErr(fmt.Errorf("config %s:\n%w", where, err))
+	}
+	a.v = v
+	return out, nil
+}
+
+// layerEnvironment lays the EDGESIM_* environment over cfg, refusing variables that name no key.
+func layerEnvironment(cfg config.Config) (config.Config, *viper.Viper, error) {
 	v := viper.NewWithOptions(viper.KeyDelimiter(keyDelim))
 	v.SetConfigType("yaml")
 	layered, err := yaml.Marshal(cfg)
 	if err != nil {
-		return cfg, fmt.Errorf("config: %w", err)
+		return cfg, nil, fmt.Errorf("config: %w", err)
 	}
 	if err := v.ReadConfig(strings.NewReader(string(layered))); err != nil {
-		return cfg, fmt.Errorf("config: %w", err)
+		return cfg, nil, fmt.Errorf("config: %w", err)
 	}
 	v.SetEnvPrefix("EDGESIM")
 	v.SetEnvKeyReplacer(strings.NewReplacer(keyDelim, "_"))
@@ -60,18 +80,7 @@ func (a *app) loadConfig() (config.Config, error) {
 		)
 	})
 	if err != nil {
-		return cfg, usageErr(fmt.Errorf("config (environment EDGESIM_*): %w", err))
+		return cfg, nil, usageErr(fmt.Errorf("config (environment EDGESIM_*): %w", err))
 	}
-	if out.DNS.Zones == nil {
-		out.DNS.Zones = map[string]string{}
-	}
-	if err := out.Validate(); err != nil {
-		where := "defaults and environment"
-		if file != "" {
-			where = file
-		}
-		return out, usageErr(fmt.Errorf("config %s:\n%w", where, err))
-	}
-	a.v = v
-	return out, nil
+	return out, v, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
 	"github.com/edgesim/edgesim/edge"
+	"github.com/edgesim/edgesim/edge/health"
 	"github.com/edgesim/edgesim/labdns"
 )
 
@@ -102,11 +103,11 @@ func TestHealthOfARunningEdge(t *testing.T) {
 		t.Setenv("EDGESIM_EDGE_LISTEN", sipAddr)
 		t.Setenv("EDGESIM_DNS_LISTEN", dnsAddr)
 		code, out, stderr := cli(t, t.TempDir(), "health", "--json")
-		var rep healthReport
+		var rep health.Report
 		if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 {
 			t.Fatalf("exit %d, %v\n%s%s", code, err, out, stderr)
 		}
-		if !rep.Healthy || len(rep.Checks) != 2 || rep.Checks[0].Status != healthOK || rep.Checks[1].Status != healthOK ||
+		if !rep.Healthy || len(rep.Checks) != 2 || rep.Checks[0].Status != health.OK || rep.Checks[1].Status != health.OK ||
 			rep.Checks[0].Address != sipAddr || rep.Checks[1].Address != dnsAddr {
 			t.Errorf("report: %+v", rep)
 		}
@@ -259,25 +260,5 @@ func TestHealthUsageErrors(t *testing.T) {
 				t.Errorf("exit %d, want 2 with %q\n%s%s", code, tc.want, out, stderr)
 			}
 		})
-	}
-}
-
-func TestDialAddress(t *testing.T) {
-	for in, want := range map[string]string{
-		"0.0.0.0:5061":      "127.0.0.1:5061",
-		":5061":             "127.0.0.1:5061",
-		"[::]:5061":         "[::1]:5061",
-		"127.0.0.1:5353":    "127.0.0.1:5353",
-		"192.0.2.10:5061":   "192.0.2.10:5061",
-		"sip.skype.lab:506": "sip.skype.lab:506",
-	} {
-		if got, err := dialAddress(in); err != nil || got != want {
-			t.Errorf("dialAddress(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"5061", "127.0.0.1:0", "127.0.0.1:", ""} {
-		if got, err := dialAddress(bad); err == nil {
-			t.Errorf("dialAddress(%q) = %q, want an error", bad, got)
-		}
 	}
 }

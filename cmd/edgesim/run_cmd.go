@@ -12,6 +12,7 @@ import (
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/edge"
+	"github.com/edgesim/edgesim/scenarios"
 )
 
 // shutdownGrace bounds how long in-flight transactions may take to finish on SIGINT/SIGTERM.
@@ -31,43 +32,48 @@ in ./edgesim-lab on first run and reused after. SIGINT or SIGTERM stops it grace
   edgesim run --scenario cert-missing-srv-fqdn-inbound
   EDGESIM_EDGE_LISTEN=0.0.0.0:5061 EDGESIM_DNS_LISTEN=0.0.0.0:5353 edgesim run`,
 		Args: args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			var sv *scenarioServe
-			if scenarioArg != "" {
-				if sv, cfg, err = a.prepareScenarioRun(scenarioArg, cfg); err != nil {
-					return err
-				}
-			}
-			lab, log, err := a.openLab(cfg)
-			if err != nil {
-				return err
-			}
-			svc, err := edge.NewService(lab, log, edge.ServiceOptions{})
-			if err != nil {
-				return usageErr(err)
-			}
-			if err := svc.Start(); err != nil {
-				return &exitError{exitFailed, err}
-			}
-			a.printBanner(lab, svc)
-			if sv != nil {
-				a.printScenarioServe(sv, lab, svc)
-			}
-			ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			<-ctx.Done()
-			log.Info().Msg("stopping")
-			sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-			defer cancel()
-			return svc.Close(sctx)
-		},
+		RunE: func(*cobra.Command, []string) error { return a.runEdge(scenarioArg) },
 	}
 	c.Flags().StringVar(&scenarioArg, "scenario", "", "serve the Edge as this scenario sets it up (a library name or a scenario file) and print what to create on the Expressway-E")
 	return c
+}
+
+// runEdge serves the Edge until a signal or the end of a.ctx; scenarioArg, when set, is what
+// --scenario names.
+func (a *app) runEdge(scenarioArg string) error {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	var sv *scenarios.Served
+	if scenarioArg != "" {
+		if sv, err = prepareScenarioRun(scenarioArg, cfg); err != nil {
+			return err
+		}
+		cfg = sv.Config
+	}
+	lab, log, err := a.openLab(cfg)
+	if err != nil {
+		return err
+	}
+	svc, err := edge.NewService(lab, log, edge.ServiceOptions{})
+	if err != nil {
+		return usageErr(err)
+	}
+	if err := svc.Start(); err != nil {
+		return &exitError{exitFailed, err}
+	}
+	a.printBanner(lab, svc)
+	if sv != nil {
+		a.printScenarioServe(scenarioArg, sv, lab, svc)
+	}
+	ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	log.Info().Msg("stopping")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	return svc.Close(sctx)
 }
 
 func (a *app) printBanner(lab *edge.Lab, svc *edge.Service) {
