@@ -40,7 +40,7 @@ func TestOutboundSeed1009(t *testing.T) {
 			t.Errorf("Edge log:\n%s", r.EdgeLog)
 		}
 	}
-	time.Sleep(50 * time.Millisecond)
+	settle(t, peer)
 	if n, rs := peer.Accepted(), peer.Requests(); n != 0 || len(rs) != 0 {
 		t.Errorf("the stand-in saw %d connections and %d requests; the INVITE must never leave", n, len(rs))
 	}
@@ -50,6 +50,18 @@ func TestOutboundSeed1009(t *testing.T) {
 }
 
 func portStr(p uint16) string { return strconv.Itoa(int(p)) }
+
+// settle shuts the stand-in down after the Edge's call has returned, so that what it counted is
+// final. Every way the Edge can reach the peer waits on the peer before Call returns (a TLS
+// handshake needs its answer, an INVITE its final response), and Close returns only once the
+// peer's accept loop, its connection goroutines and its request handlers have all ended: nothing
+// the Edge sent can still be on its way into Accepted or Requests.
+func settle(t *testing.T, peer *sipstack.PeerServer) {
+	t.Helper()
+	if err := peer.Close(); err != nil {
+		t.Logf("closing the stand-in: %v", err)
+	}
+}
 
 // The seed's outbound 1010: an in-domain SRV target, but the Expressway's certificate names only
 // vcse.steven.lab. The handshake is refused and the INVITE never reaches the peer.
@@ -71,7 +83,7 @@ func TestOutboundSeed1010(t *testing.T) {
 	if got := stepKinds(r.Steps); got != "+federation +srv +in-domain +a/aaaa +tcp +tls -certificate " {
 		t.Errorf("steps %s", got)
 	}
-	time.Sleep(50 * time.Millisecond)
+	settle(t, peer)
 	if rs := peer.Requests(); len(rs) != 0 {
 		t.Errorf("the stand-in got %d requests", len(rs))
 	}
