@@ -2,41 +2,73 @@ package edge
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/edgesim/edgesim/config"
+	"github.com/edgesim/edgesim/sipstack"
 )
 
 // Stopping the Edge finishes the transactions in flight with a final answer, within the grace period.
 func TestCloseFinishesInFlightCalls(t *testing.T) {
 	e, p := goodPeerEdge(t, func(c *config.Config) { c.Edge.AnswerDelay = 10 * time.Second })
+	inv := e.request(p, sip.INVITE, seedFrom, seedTo)
+	inv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	inv.SetBody([]byte(sipstack.DefaultOffer))
 	type outcome struct {
 		status int
 		err    error
 	}
+	ringing := make(chan struct{}) // closed by the response handler when the 180 arrives
 	got := make(chan outcome, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
 		defer cancel()
-		res, err := p.Call(ctx, e.request(p, sip.INVITE, seedFrom, seedTo), nil)
+		dua := sipgo.DialogUA{Client: p.Client(), ContactHDR: *inv.Contact(), RewriteContact: true}
+		sess, err := dua.WriteInvite(ctx, inv)
 		if err != nil {
 			got <- outcome{err: err}
 			return
 		}
-		got <- outcome{status: res.Final.StatusCode}
+		defer sess.Close()
+		rang := false
+		err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
+			if r.StatusCode == 180 && !rang {
+				rang = true
+				close(ringing)
+			}
+			return nil
+		}})
+		var dr *sipgo.ErrDialogResponse
+		switch {
+		case errors.As(err, &dr):
+			got <- outcome{status: dr.Res.StatusCode}
+		case err != nil:
+			got <- outcome{err: err}
+		default:
+			got <- outcome{status: sess.InviteResponse.StatusCode}
+		}
 	}()
-	time.Sleep(300 * time.Millisecond) // the call is ringing
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	select {
+	case <-ringing:
+	case o := <-got:
+		t.Fatalf("the call ended with %d %v before it rang", o.status, o.err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no 180 Ringing")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second) // the grace period
 	defer cancel()
-	start := time.Now()
 	if err := e.svc.Close(ctx); err != nil {
 		t.Errorf("close: %v", err)
 	}
-	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("close took %s", d)
+	// Close gives up waiting when the grace period runs out and says so in the process log.
+	if logs := e.logs.String(); strings.Contains(logs, "did not finish in time") {
+		t.Errorf("close outran the grace period:\n%s", logs)
 	}
 	select {
 	case o := <-got:
