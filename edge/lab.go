@@ -30,12 +30,22 @@ type Lab struct {
 	Resolver     labdns.Resolver
 	Policy       *policy.Policy
 	EdgeLogFile  string
+	// TLSMin and TLSMax are edge.tls parsed once; RTPLow and RTPHigh are edge.rtp_ports.
+	TLSMin, TLSMax  uint16
+	RTPLow, RTPHigh int
 }
 
 // OpenLab prepares the lab directory (creating the CA and the Edge certificate on first use) and
 // builds the Edge's policy from cfg. It never leaves a half-written lab: errors name the file.
 func OpenLab(cfg config.Config) (*Lab, error) {
 	l := &Lab{Config: cfg}
+	var err error
+	if l.TLSMin, l.TLSMax, err = cfg.Edge.TLS.Versions(); err != nil {
+		return nil, fmt.Errorf("edge.tls: %w", err)
+	}
+	if l.RTPLow, l.RTPHigh, err = config.RTPPortRange(cfg.Edge.RTPPorts); err != nil {
+		return nil, fmt.Errorf("edge.rtp_ports: %w", err)
+	}
 	ca, _, err := certs.EnsureCA(cfg.Lab.Dir, certs.IssuerLab, certs.CAOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("lab CA: %w", err)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/edgesim/edgesim/certs"
-	"github.com/edgesim/edgesim/config"
 	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/sipstack"
 )
@@ -187,7 +186,7 @@ func memoForCall(base policy.CertChecker) policy.CertChecker {
 }
 
 func (o *Outbound) clientConfig(emit func(Step)) sipstack.ClientConfig {
-	lo, hi := clientTLS(o.Lab.Config.Edge)
+	lo, hi := clientTLS(o.Lab)
 	return sipstack.ClientConfig{
 		Certificate: o.Lab.EdgeCert,
 		MinTLS:      lo,
@@ -203,10 +202,9 @@ func (o *Outbound) clientConfig(emit func(Step)) sipstack.ClientConfig {
 // clientTLS is [choice]: the Edge calls out with at most TLS 1.2, as Skype for Business Server's
 // Schannel does, unless the configuration allows nothing older than 1.3. With 1.2 a server that
 // refuses our certificate does so inside the handshake.
-func clientTLS(e config.Edge) (lo, hi uint16) {
-	lo, _ = config.TLSVersion(e.TLS.MinVersion)
-	hi, _ = config.TLSVersion(e.TLS.MaxVersion)
-	lo = max(lo, tls.VersionTLS12)
+func clientTLS(l *Lab) (lo, hi uint16) {
+	lo = max(l.TLSMin, tls.VersionTLS12)
+	hi = l.TLSMax
 	hi = max(hi, lo)
 	if lo <= tls.VersionTLS12 {
 		hi = tls.VersionTLS12

@@ -76,20 +76,18 @@ func NewService(lab *Lab, log zerolog.Logger, opts ServiceOptions) (*Service, er
 // sipConfig is the SIP layer's share of the configuration.
 func sipConfig(lab *Lab, log zerolog.Logger) sipstack.Config {
 	e := lab.Config.Edge
-	minTLS, maxTLS, _ := e.TLS.Versions() // 0 on a fault, which sipstack.NewServer refuses
-	rtpLow, rtpHigh, _ := config.RTPPortRange(e.RTPPorts)
 	return sipstack.Config{
 		Certificate:       lab.EdgeCert,
 		RequireClientCert: e.RequireClientCert,
-		MinTLS:            minTLS,
-		MaxTLS:            maxTLS,
+		MinTLS:            lab.TLSMin,
+		MaxTLS:            lab.TLSMax,
 		HandshakeTimeout:  e.HandshakeTimeout,
 		IdleTimeout:       e.IdleTimeout,
 		MaxMessageBytes:   e.MaxMessageBytes,
 		ServerHeader:      e.ServerHeader,
 		ContactHost:       e.FQDN,
-		RTPPortLow:        rtpLow,
-		RTPPortHigh:       rtpHigh,
+		RTPPortLow:        lab.RTPLow,
+		RTPPortHigh:       lab.RTPHigh,
 		AnswerDelay:       e.AnswerDelay,
 		HangupAfter:       e.HangupAfter,
 		Logger:            log,

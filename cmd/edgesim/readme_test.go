@@ -8,12 +8,14 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/edgesim/edgesim/config"
+	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/scenarios"
 )
 
@@ -351,6 +353,20 @@ func TestReadmeTroubleshootingNamesTheLibrary(t *testing.T) {
 		cells := strings.Split(row, " | ")
 		if strings.HasPrefix(row, "| ") && len(cells) == 3 && !strings.HasPrefix(row, "| symptom") && !strings.Contains(cells[1], "`") {
 			t.Errorf("troubleshooting row without a scenario: %s", row)
+		}
+	}
+}
+
+// The troubleshooting table names every code of the catalogue with its reason and every Result-Code the
+// Edge writes, so a trainee who reads one in a log finds the scenario and the fix.
+func TestReadmeNamesEveryCatalogueRow(t *testing.T) {
+	readme := readReadme(t)
+	for _, r := range policy.Catalogue() {
+		if !strings.Contains(readme, "`"+strconv.Itoa(r.Code)+"`") {
+			t.Errorf("README never names diagnostic `%d` (%s)", r.Code, r.DiagReason)
+		}
+		if !strings.Contains(readme, r.Result.Hex()) {
+			t.Errorf("README never names %s, the Result-Code of row %s", r.Result, r.ID)
 		}
 	}
 }
