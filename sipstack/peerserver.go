@@ -68,7 +68,7 @@ type PeerServer struct {
 	cfg     PeerConfig
 	tlsConf *tls.Config
 	ln      net.Listener
-	handoff *handoffListener
+	handoff *HandoffListener
 	ua      *sipgo.UserAgent
 	dua     *sipgo.DialogUA
 	closed  chan struct{}
@@ -80,7 +80,7 @@ type PeerServer struct {
 	requests []PeerRequest
 	dialogs  map[string]*sipgo.DialogServerSession
 	handed   []net.Conn // connections given to sipgo, closed by Close
-	handlers handlerGroup
+	handlers HandlerGroup
 	changed  chan struct{} // closed and replaced whenever requests grows
 }
 
@@ -96,7 +96,7 @@ func StartPeer(cfg PeerConfig) (*PeerServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sipstack: peer listen: %w", err)
 	}
-	p := &PeerServer{cfg: cfg, ln: ln, handoff: newHandoffListener(ln.Addr()), closed: make(chan struct{}),
+	p := &PeerServer{cfg: cfg, ln: ln, handoff: NewHandoffListener(ln.Addr()), closed: make(chan struct{}),
 		certs: map[string]string{}, dialogs: map[string]*sipgo.DialogServerSession{}, changed: make(chan struct{})}
 	p.tlsConf = &tls.Config{Certificates: []tls.Certificate{cfg.Certificate}, MaxVersion: cfg.MaxTLS, ClientAuth: tls.RequestClientCert}
 	if cfg.RequireClientCert {
@@ -132,7 +132,7 @@ func (p *PeerServer) startSIP() error {
 	p.ua = ua
 	p.dua = &sipgo.DialogUA{Client: cli, RewriteContact: true, ContactHDR: sip.ContactHeader{Address: sip.Uri{
 		Scheme: "sip", Host: p.fqdn(), Port: int(p.Addr().Port()), UriParams: sip.HeaderParams{{K: "transport", V: "tls"}}}}}
-	h := p.handlers.wrap
+	h := p.handlers.Wrap
 	srv.OnInvite(h(p.onInvite))
 	srv.OnAck(h(func(req *sip.Request, tx sip.ServerTransaction) {
 		p.record(req)
@@ -213,8 +213,8 @@ func (p *PeerServer) Close() error {
 	p.mu.Lock()
 	handed := p.handed
 	p.mu.Unlock()
-	drainConns(p.ua, handed)
-	p.handlers.wait()
+	DrainConns(p.ua, handed)
+	p.handlers.Wait()
 	return errors.Join(err, p.ua.Close())
 }
 
@@ -272,7 +272,7 @@ func (p *PeerServer) serve(c net.Conn) {
 		p.mu.Lock()
 		p.handed = append(p.handed, tc)
 		p.mu.Unlock()
-		if p.handoff.hand(context.Background(), tc, false) != nil {
+		if p.handoff.Hand(context.Background(), tc, false) != nil {
 			_ = tc.Close()
 		}
 	}
@@ -346,7 +346,7 @@ func readRawMessage(r *bufio.Reader) ([]byte, error) {
 }
 
 func (p *PeerServer) record(req *sip.Request) {
-	r := PeerRequest{Method: string(req.Method), ClientCert: p.certName(req.Source()), Message: messageOf(req)}
+	r := PeerRequest{Method: string(req.Method), ClientCert: p.certName(req.Source()), Message: MessageOf(req)}
 	if c := req.CallID(); c != nil {
 		r.CallID = c.Value()
 	}
@@ -406,7 +406,7 @@ func (p *PeerServer) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		return
 	}
-	body, err := answerSDP(req.Body(), net.IPv4(127, 0, 0, 1), 52000)
+	body, err := AnswerSDP(req.Body(), net.IPv4(127, 0, 0, 1), 52000)
 	if err != nil {
 		_ = d.Respond(488, "Not Acceptable Here", nil)
 		return

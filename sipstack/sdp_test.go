@@ -23,7 +23,7 @@ func TestAnswerSDP(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := answerSDP([]byte(tc.offer), local, 50000)
+			got, err := AnswerSDP([]byte(tc.offer), local, 50000)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err %v, want %q", err, tc.wantErr)
