@@ -16,7 +16,7 @@ import (
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
 	"github.com/edgesim/edgesim/labdns"
-	"github.com/edgesim/edgesim/sipstack"
+	"github.com/edgesim/edgesim/scenarios/standin"
 )
 
 // syncBuffer is an Edge-log sink tests can read while the Edge writes.
@@ -148,11 +148,11 @@ func (e *testEdge) issue(iss certs.Issuer, req certs.LeafRequest) *tls.Certifica
 }
 
 // peer is an Expressway-E stand-in presenting cert (nil: none) and trusting the lab CA for the Edge.
-func (e *testEdge) peer(cert *tls.Certificate) *sipstack.PeerClient {
+func (e *testEdge) peer(cert *tls.Certificate) *standin.Client {
 	e.t.Helper()
 	roots := x509.NewCertPool()
 	roots.AddCert(e.lab.CA.Cert)
-	p, err := sipstack.NewPeerClient(sipstack.PeerClientConfig{Certificate: cert, EdgeRoots: roots,
+	p, err := standin.NewClient(standin.ClientConfig{Certificate: cert, EdgeRoots: roots,
 		EdgeFQDN: e.lab.Config.Edge.FQDN, Logger: zerolog.New(newTestLog(e.t)).Level(zerolog.WarnLevel)})
 	if err != nil {
 		e.t.Fatal(err)
@@ -161,7 +161,7 @@ func (e *testEdge) peer(cert *tls.Certificate) *sipstack.PeerClient {
 	return p
 }
 
-func (e *testEdge) request(p *sipstack.PeerClient, method sip.RequestMethod, from, to string) *sip.Request {
+func (e *testEdge) request(p *standin.Client, method sip.RequestMethod, from, to string) *sip.Request {
 	e.t.Helper()
 	req, err := p.NewRequest(method, from, to, e.addr)
 	if err != nil {
@@ -171,7 +171,7 @@ func (e *testEdge) request(p *sipstack.PeerClient, method sip.RequestMethod, fro
 }
 
 // call places an INVITE and hangs up at once when answered.
-func (e *testEdge) call(p *sipstack.PeerClient, from, to string) *sipstack.CallResult {
+func (e *testEdge) call(p *standin.Client, from, to string) *standin.ClientCall {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -15,7 +15,7 @@ import (
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
-	"github.com/edgesim/edgesim/sipstack"
+	"github.com/edgesim/edgesim/scenarios/standin"
 )
 
 // outLab is a lab directory in t.TempDir() whose CAs issue the peers' certificates before the zones
@@ -44,10 +44,10 @@ func (l *outLab) cert(iss certs.Issuer, req certs.LeafRequest) tls.Certificate {
 	return leaf.TLSCertificate()
 }
 
-func (l *outLab) peer(cfg sipstack.PeerConfig) *sipstack.PeerServer {
+func (l *outLab) peer(cfg standin.ServerConfig) *standin.Server {
 	l.t.Helper()
 	cfg.Logger = zerolog.Nop()
-	p, err := sipstack.StartPeer(cfg)
+	p, err := standin.Start(cfg)
 	if err != nil {
 		l.t.Fatal(err)
 	}

@@ -10,10 +10,10 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/edgesim/edgesim/edge"
-	"github.com/edgesim/edgesim/sipstack"
+	"github.com/edgesim/edgesim/scenarios/standin"
 )
 
-// runInbound: the Edge listens, the Expressway-E stand-in (a sipstack.PeerClient) connects with the
+// runInbound: the Edge listens, the Expressway-E stand-in (a standin.Client) connects with the
 // scenario's certificate and sends the INVITE; the answer it gets is the wire text.
 func runInbound(ctx context.Context, s *Scenario, dir string, opts Options, res *Result) error {
 	log := opts.Logger
@@ -47,7 +47,7 @@ func runInbound(ctx context.Context, s *Scenario, dir string, opts Options, res 
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(lab.CA.Cert)
-	peer, err := sipstack.NewPeerClient(sipstack.PeerClientConfig{FQDN: s.peerFQDN(), Certificate: cert,
+	peer, err := standin.NewClient(standin.ClientConfig{FQDN: s.peerFQDN(), Certificate: cert,
 		EdgeRoots: roots, EdgeFQDN: cfg.Edge.FQDN, Logger: log})
 	if err != nil {
 		return err

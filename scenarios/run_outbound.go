@@ -17,7 +17,7 @@ import (
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/edge"
-	"github.com/edgesim/edgesim/sipstack"
+	"github.com/edgesim/edgesim/scenarios/standin"
 )
 
 // runOutbound: the Expressway-E stand-in listens on 127.0.0.1:0; the Edge's outbound engine calls
@@ -104,10 +104,10 @@ func startStandIn(s *Scenario, cas map[certs.Issuer]*certs.CA, leaf *certs.Leaf,
 			return nil, err
 		}
 	}
-	pc := sipstack.PeerConfig{Certificate: leaf.TLSCertificate(), RequireClientCert: true, Logger: log}
+	pc := standin.ServerConfig{Certificate: leaf.TLSCertificate(), RequireClientCert: true, Logger: log}
 	switch s.Peer.Behaviour {
 	case BehaviourFail:
-		pc.Behaviour = sipstack.PeerReject
+		pc.Behaviour = standin.Reject
 		pc.Status, pc.Reason, pc.Diagnostics = s.Peer.FailStatus, s.Peer.FailReason, s.Peer.FailDiagnostics
 		if pc.Status == 0 {
 			pc.Status = 486
@@ -116,26 +116,26 @@ func startStandIn(s *Scenario, cas map[certs.Issuer]*certs.CA, leaf *certs.Leaf,
 			pc.Reason = StatusReason(pc.Status)
 		}
 	case BehaviourSilent:
-		pc.Behaviour = sipstack.PeerSilent
+		pc.Behaviour = standin.Silent
 	case BehaviourTLSReset:
-		pc.Behaviour = sipstack.PeerResetTLS
+		pc.Behaviour = standin.ResetTLS
 	default:
-		pc.Behaviour = sipstack.PeerAnswer
+		pc.Behaviour = standin.Answer
 	}
-	p, err := sipstack.StartPeer(pc)
+	p, err := standin.Start(pc)
 	if err != nil {
 		return nil, err
 	}
-	return sipPeer{p}, nil
+	return sipStandIn{p}, nil
 }
 
-type sipPeer struct{ *sipstack.PeerServer }
+type sipStandIn struct{ *standin.Server }
 
-func (p sipPeer) Port() uint16 { return p.Addr().Port() }
+func (p sipStandIn) Port() uint16 { return p.Addr().Port() }
 
-func (p sipPeer) Requests() []string {
+func (p sipStandIn) Requests() []string {
 	var out []string
-	for _, r := range p.PeerServer.Requests() {
+	for _, r := range p.Server.Requests() {
 		line := r.Method
 		if r.Message != nil {
 			line = r.Message.StartLine
@@ -167,7 +167,7 @@ func (r refused) Close() error       { return nil }
 
 // certRejecter is an Expressway-E that presents its certificate but verifies the client's against
 // a CA that did not sign the Edge's, so it aborts every handshake with an unknown_ca alert.
-// sipstack.PeerServer accepts any client certificate, hence this small listener of our own.
+// standin.Server accepts any client certificate, hence this small listener of our own.
 type certRejecter struct {
 	ln   net.Listener
 	wg   sync.WaitGroup

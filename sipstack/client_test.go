@@ -1,4 +1,4 @@
-package sipstack
+package sipstack_test
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/scenarios/standin"
+	"github.com/edgesim/edgesim/sipstack"
 )
 
 // clientPKI issues the Edge's certificate and peers' certificates from a lab CA in t.TempDir().
@@ -46,8 +48,8 @@ func (p *clientPKI) cert(cn string) tls.Certificate {
 }
 
 // clientConfig holds the server to fqdn with the certs package's rule, as the Edge does.
-func (p *clientPKI) clientConfig(fqdn string) ClientConfig {
-	return ClientConfig{
+func (p *clientPKI) clientConfig(fqdn string) sipstack.ClientConfig {
+	return sipstack.ClientConfig{
 		Certificate: p.edge,
 		ContactHost: "sip.skype.lab",
 		Logger:      zerolog.Nop(),
@@ -61,10 +63,10 @@ func (p *clientPKI) clientConfig(fqdn string) ClientConfig {
 	}
 }
 
-func startPeer(t *testing.T, cfg PeerConfig) *PeerServer {
+func startStandIn(t *testing.T, cfg standin.ServerConfig) *standin.Server {
 	t.Helper()
 	cfg.Logger = zerolog.Nop()
-	p, err := StartPeer(cfg)
+	p, err := standin.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,16 +74,16 @@ func startPeer(t *testing.T, cfg PeerConfig) *PeerServer {
 	return p
 }
 
-func dialPeer(t *testing.T, p *clientPKI, addr netip.AddrPort, timeout time.Duration) (*PeerConn, error) {
+func dialPeer(t *testing.T, p *clientPKI, addr netip.AddrPort, timeout time.Duration) (*sipstack.PeerConn, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	return Dial(ctx, p.clientConfig("vcse.cms.steven.lab"), addr, "vcse.cms.steven.lab")
+	return sipstack.Dial(ctx, p.clientConfig("vcse.cms.steven.lab"), addr, "vcse.cms.steven.lab")
 }
 
-var testInvite = Invite{From: "sip:stejanss@skype.lab", To: "sip:2000@cms.steven.lab", CallID: "call-1"}
+var testInvite = sipstack.Invite{From: "sip:stejanss@skype.lab", To: "sip:2000@cms.steven.lab", CallID: "call-1"}
 
-func methods(rs []PeerRequest) string {
+func methods(rs []standin.Request) string {
 	var m []string
 	for _, r := range rs {
 		m = append(m, r.Method)
@@ -93,19 +95,19 @@ func methods(rs []PeerRequest) string {
 // connection whose certificate was checked, with the Edge's certificate presented.
 func TestCallAnsweredWithRecordRoute(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), RequireClientCert: true,
+	peer := startStandIn(t, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), RequireClientCert: true,
 		RecordRoute: "<sip:rr.unresolvable.test;lr>", RingFor: 30 * time.Millisecond})
 	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
-	out, err := conn.Call(context.Background(), testInvite, CallOptions{Hold: 50 * time.Millisecond,
-		OnReceived: func(m *Message) { got = append(got, m.StartLine) }})
+	out, err := conn.Call(context.Background(), testInvite, sipstack.CallOptions{Hold: 50 * time.Millisecond,
+		OnReceived: func(m *sipstack.Message) { got = append(got, m.StartLine) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Kind != OutcomeAnswered || out.ByeStatus != 200 || out.EndedBy != "edge" || out.Err != nil {
+	if out.Kind != sipstack.OutcomeAnswered || out.ByeStatus != 200 || out.EndedBy != "edge" || out.Err != nil {
 		t.Fatalf("outcome %+v", out)
 	}
 	if _, ok := peer.WaitRequest("BYE", 2*time.Second); !ok {
@@ -134,34 +136,34 @@ func TestCallAnsweredWithRecordRoute(t *testing.T) {
 
 func TestCallPeerHangsUp(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), ByeAfter: 50 * time.Millisecond})
+	peer := startStandIn(t, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), ByeAfter: 50 * time.Millisecond})
 	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	out, err := conn.Call(context.Background(), testInvite, CallOptions{Hold: 10 * time.Second})
+	out, err := conn.Call(context.Background(), testInvite, sipstack.CallOptions{Hold: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Kind != OutcomeAnswered || out.EndedBy != "peer" || time.Since(start) > 5*time.Second {
+	if out.Kind != sipstack.OutcomeAnswered || out.EndedBy != "peer" || time.Since(start) > 5*time.Second {
 		t.Fatalf("outcome %+v after %s", out, time.Since(start))
 	}
 }
 
 func TestCallRejected(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerReject,
+	peer := startStandIn(t, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: standin.Reject,
 		Status: 403, Reason: "Forbidden", Diagnostics: `1002;reason="x";source="vcse"`})
 	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := conn.Call(context.Background(), testInvite, CallOptions{})
+	out, err := conn.Call(context.Background(), testInvite, sipstack.CallOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Kind != OutcomeRejected || out.Final.Status != 403 {
+	if out.Kind != sipstack.OutcomeRejected || out.Final.Status != 403 {
 		t.Fatalf("outcome %+v", out)
 	}
 	if d, _ := out.Final.Header("ms-diagnostics"); d != `1002;reason="x";source="vcse"` {
@@ -174,17 +176,17 @@ func TestCallRejected(t *testing.T) {
 
 func TestCallNoAnswerEndsInTime(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerSilent})
+	peer := startStandIn(t, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: standin.Silent})
 	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	out, err := conn.Call(context.Background(), testInvite, CallOptions{AnswerTimeout: 300 * time.Millisecond})
+	out, err := conn.Call(context.Background(), testInvite, sipstack.CallOptions{AnswerTimeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Kind != OutcomeNoAnswer || time.Since(start) > 3*time.Second {
+	if out.Kind != sipstack.OutcomeNoAnswer || time.Since(start) > 3*time.Second {
 		t.Fatalf("outcome %+v after %s", out, time.Since(start))
 	}
 	if m := methods(peer.Requests()); m != "INVITE" {
@@ -194,17 +196,17 @@ func TestCallNoAnswerEndsInTime(t *testing.T) {
 
 func TestCallGarbageAnswer(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerGarbage})
+	peer := startStandIn(t, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: standin.Garbage})
 	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	out, err := conn.Call(context.Background(), testInvite, CallOptions{AnswerTimeout: 5 * time.Second})
+	out, err := conn.Call(context.Background(), testInvite, sipstack.CallOptions{AnswerTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Kind != OutcomeConnLost || time.Since(start) > 3*time.Second {
+	if out.Kind != sipstack.OutcomeConnLost || time.Since(start) > 3*time.Second {
 		t.Fatalf("outcome %+v after %s", out, time.Since(start))
 	}
 }
@@ -218,29 +220,29 @@ func TestDialRefused(t *testing.T) {
 	addr := l.Addr().(*net.TCPAddr).AddrPort()
 	_ = l.Close()
 	_, err = dialPeer(t, pki, addr, 2*time.Second)
-	var de *DialError
-	if !errors.As(err, &de) || de.Stage != StageConnect || de.Cause != CauseRefused {
+	var de *sipstack.DialError
+	if !errors.As(err, &de) || de.Stage != sipstack.StageConnect || de.Cause != sipstack.CauseRefused {
 		t.Fatalf("err %v, want a refused TCP connect", err)
 	}
 }
 
 func TestDialTLSStalls(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerStallTLS})
+	peer := startStandIn(t, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: standin.StallTLS})
 	start := time.Now()
 	_, err := dialPeer(t, pki, peer.Addr(), 300*time.Millisecond)
-	var de *DialError
-	if !errors.As(err, &de) || de.Stage != StageTLS || de.Cause != CauseTimeout || time.Since(start) > 2*time.Second {
+	var de *sipstack.DialError
+	if !errors.As(err, &de) || de.Stage != sipstack.StageTLS || de.Cause != sipstack.CauseTimeout || time.Since(start) > 2*time.Second {
 		t.Fatalf("err %v after %s, want a TLS timeout", err, time.Since(start))
 	}
 }
 
 func TestDialTLSReset(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerResetTLS})
+	peer := startStandIn(t, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: standin.ResetTLS})
 	_, err := dialPeer(t, pki, peer.Addr(), 2*time.Second)
-	var de *DialError
-	if !errors.As(err, &de) || de.Stage != StageTLS || de.Cause != CauseReset {
+	var de *sipstack.DialError
+	if !errors.As(err, &de) || de.Stage != sipstack.StageTLS || de.Cause != sipstack.CauseReset {
 		t.Fatalf("err %v, want a TLS reset", err)
 	}
 }
@@ -249,11 +251,11 @@ func TestDialTLSReset(t *testing.T) {
 // the handshake, the chain must come back for the diagnostic, and nothing may reach the peer.
 func TestDialCertRejectedByOurCheck(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.steven.lab")})
+	peer := startStandIn(t, standin.ServerConfig{Certificate: pki.cert("vcse.steven.lab")})
 	_, err := dialPeer(t, pki, peer.Addr(), 2*time.Second)
-	var rej *CertRejectedError
+	var rej *sipstack.CertRejectedError
 	if !errors.As(err, &rej) {
-		t.Fatalf("err %v, want *CertRejectedError", err)
+		t.Fatalf("err %v, want *sipstack.CertRejectedError", err)
 	}
 	if pc := rej.State.PeerCertificates; len(pc) == 0 || pc[0].Subject.CommonName != "vcse.steven.lab" {
 		t.Errorf("chain not kept: %v", pc)
@@ -267,7 +269,7 @@ func TestDialCertRejectedByOurCheck(t *testing.T) {
 	}
 	cfg := pki.clientConfig("x")
 	cfg.Verify = nil
-	if _, err := Dial(context.Background(), cfg, peer.Addr(), "x"); err == nil {
+	if _, err := sipstack.Dial(context.Background(), cfg, peer.Addr(), "x"); err == nil {
 		t.Error("Dial without Verify must refuse to run with verification off")
 	}
 }
@@ -275,19 +277,19 @@ func TestDialCertRejectedByOurCheck(t *testing.T) {
 // Ringing without an answer: the call ends at the timeout and the Edge withdraws the INVITE.
 func TestCallRingingIsCancelled(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerRing})
+	peer := startStandIn(t, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: standin.Ring})
 	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var sent []string
 	start := time.Now()
-	out, err := conn.Call(context.Background(), testInvite, CallOptions{AnswerTimeout: 300 * time.Millisecond,
-		OnSent: func(m *Message) { sent = append(sent, m.Method) }})
+	out, err := conn.Call(context.Background(), testInvite, sipstack.CallOptions{AnswerTimeout: 300 * time.Millisecond,
+		OnSent: func(m *sipstack.Message) { sent = append(sent, m.Method) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Kind != OutcomeNoAnswer || time.Since(start) > 3*time.Second {
+	if out.Kind != sipstack.OutcomeNoAnswer || time.Since(start) > 3*time.Second {
 		t.Fatalf("outcome %+v after %s", out, time.Since(start))
 	}
 	if strings.Join(sent, ",") != "INVITE,CANCEL" {
