@@ -138,12 +138,10 @@ func TestOutboundRefusals(t *testing.T) {
 
 func closedPort(t *testing.T) uint16 {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := standin.ClosedPort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).AddrPort().Port()
-	_ = ln.Close()
 	return port
 }
 
