@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -18,24 +17,6 @@ import (
 	"github.com/edgesim/edgesim/labdns"
 	"github.com/edgesim/edgesim/scenarios/standin"
 )
-
-// syncBuffer is an Edge-log sink tests can read while the Edge writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // testLog forwards log lines to t.Log until the test ends; sipgo goroutines can still log after
 // that, and t.Log then panics.
@@ -65,8 +46,8 @@ type testEdge struct {
 	t       testing.TB
 	lab     *Lab
 	svc     *Service
-	edgeLog *syncBuffer
-	logs    *syncBuffer // the process log, as JSON lines
+	edgeLog *LogBuffer
+	logs    *LogBuffer // the process log, as JSON lines
 	addr    string
 }
 
@@ -76,7 +57,7 @@ func withZones(z map[string]string) edgeOption { return func(c *config.Config) {
 
 func startEdge(t testing.TB, opts ...edgeOption) *testEdge {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &LogBuffer{}
 	e := startEdgeLogging(t, zerolog.New(zerolog.MultiLevelWriter(newTestLog(t), logs)).Level(zerolog.InfoLevel), opts...)
 	e.logs = logs
 	return e
@@ -116,7 +97,7 @@ func startEdgeLogging(t testing.TB, log zerolog.Logger, opts ...edgeOption) *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &testEdge{t: t, lab: lab, edgeLog: &syncBuffer{}}
+	e := &testEdge{t: t, lab: lab, edgeLog: &LogBuffer{}}
 	e.svc, err = NewService(lab, log, ServiceOptions{EdgeLog: e.edgeLog})
 	if err != nil {
 		t.Fatal(err)

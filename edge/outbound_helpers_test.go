@@ -1,13 +1,11 @@
 package edge
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +21,7 @@ import (
 type outLab struct {
 	t   testing.TB
 	dir string
-	log outLogBuffer
+	log LogBuffer
 }
 
 func newOutLab(t testing.TB) *outLab {
@@ -86,24 +84,6 @@ func placeCall(o *Outbound, to string, timeout time.Duration) CallResult {
 }
 
 func diagOf(r CallResult) string { return "ms-diagnostics: " + r.Diagnostic }
-
-// outLogBuffer is an Edge log the test can read while calls write to it.
-type outLogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *outLogBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *outLogBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func stepKinds(steps []Step) string {
 	var b strings.Builder

@@ -26,7 +26,7 @@ func runInbound(ctx context.Context, s *Scenario, dir string, opts Options, res 
 	if err != nil {
 		return err
 	}
-	edgeLog := &syncBuffer{}
+	edgeLog := &edge.LogBuffer{}
 	svc, err := edge.NewService(lab, log, edge.ServiceOptions{EdgeLog: edgeLog})
 	if err != nil {
 		return err

@@ -34,7 +34,7 @@ func runOutbound(ctx context.Context, s *Scenario, dir string, opts Options, res
 	if err != nil {
 		return err
 	}
-	edgeLog := &syncBuffer{}
+	edgeLog := &edge.LogBuffer{}
 	redirected := atomic.Bool{}
 	ob := &edge.Outbound{Lab: lab, Logger: log,
 		EdgeLog: edge.NewLogWriter(edgeLog, edge.LogWriterOptions{Machine: cfg.Edge.EdgeLog.Machine}),
