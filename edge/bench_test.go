@@ -15,6 +15,7 @@ import (
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/labdns"
+	"github.com/edgesim/edgesim/scenarios/standin"
 	"github.com/edgesim/edgesim/sipstack"
 )
 
@@ -76,10 +77,10 @@ func BenchmarkInboundCall(b *testing.B) {
 	}
 }
 
-func benchPeer(b testing.TB, e *testEdge, cert *tls.Certificate) *sipstack.PeerClient {
+func benchPeer(b testing.TB, e *testEdge, cert *tls.Certificate) *standin.Client {
 	roots := x509.NewCertPool()
 	roots.AddCert(e.lab.CA.Cert)
-	p, err := sipstack.NewPeerClient(sipstack.PeerClientConfig{Certificate: cert, EdgeRoots: roots, EdgeFQDN: "sip.skype.lab", Logger: zerolog.Nop()})
+	p, err := standin.NewClient(standin.ClientConfig{Certificate: cert, EdgeRoots: roots, EdgeFQDN: "sip.skype.lab", Logger: zerolog.Nop()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func startBaseline(b testing.TB, cert tls.Certificate) string {
 	}
 	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 180, "Ringing", nil))
-		res := sip.NewResponseFromRequest(req, 200, "OK", []byte(sipstack.DefaultOffer))
+		res := sip.NewResponseFromRequest(req, 200, "OK", []byte(standin.DefaultOffer))
 		res.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: "127.0.0.1"}})
 		res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 		_ = tx.Respond(res)

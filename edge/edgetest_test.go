@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -16,26 +15,8 @@ import (
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
 	"github.com/edgesim/edgesim/labdns"
-	"github.com/edgesim/edgesim/sipstack"
+	"github.com/edgesim/edgesim/scenarios/standin"
 )
-
-// syncBuffer is an Edge-log sink tests can read while the Edge writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // testLog forwards log lines to t.Log until the test ends; sipgo goroutines can still log after
 // that, and t.Log then panics.
@@ -65,8 +46,8 @@ type testEdge struct {
 	t       testing.TB
 	lab     *Lab
 	svc     *Service
-	edgeLog *syncBuffer
-	logs    *syncBuffer // the process log, as JSON lines
+	edgeLog *LogBuffer
+	logs    *LogBuffer // the process log, as JSON lines
 	addr    string
 }
 
@@ -76,7 +57,7 @@ func withZones(z map[string]string) edgeOption { return func(c *config.Config) {
 
 func startEdge(t testing.TB, opts ...edgeOption) *testEdge {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &LogBuffer{}
 	e := startEdgeLogging(t, zerolog.New(zerolog.MultiLevelWriter(newTestLog(t), logs)).Level(zerolog.InfoLevel), opts...)
 	e.logs = logs
 	return e
@@ -116,7 +97,7 @@ func startEdgeLogging(t testing.TB, log zerolog.Logger, opts ...edgeOption) *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &testEdge{t: t, lab: lab, edgeLog: &syncBuffer{}}
+	e := &testEdge{t: t, lab: lab, edgeLog: &LogBuffer{}}
 	e.svc, err = NewService(lab, log, ServiceOptions{EdgeLog: e.edgeLog})
 	if err != nil {
 		t.Fatal(err)
@@ -148,11 +129,11 @@ func (e *testEdge) issue(iss certs.Issuer, req certs.LeafRequest) *tls.Certifica
 }
 
 // peer is an Expressway-E stand-in presenting cert (nil: none) and trusting the lab CA for the Edge.
-func (e *testEdge) peer(cert *tls.Certificate) *sipstack.PeerClient {
+func (e *testEdge) peer(cert *tls.Certificate) *standin.Client {
 	e.t.Helper()
 	roots := x509.NewCertPool()
 	roots.AddCert(e.lab.CA.Cert)
-	p, err := sipstack.NewPeerClient(sipstack.PeerClientConfig{Certificate: cert, EdgeRoots: roots,
+	p, err := standin.NewClient(standin.ClientConfig{Certificate: cert, EdgeRoots: roots,
 		EdgeFQDN: e.lab.Config.Edge.FQDN, Logger: zerolog.New(newTestLog(e.t)).Level(zerolog.WarnLevel)})
 	if err != nil {
 		e.t.Fatal(err)
@@ -161,7 +142,7 @@ func (e *testEdge) peer(cert *tls.Certificate) *sipstack.PeerClient {
 	return p
 }
 
-func (e *testEdge) request(p *sipstack.PeerClient, method sip.RequestMethod, from, to string) *sip.Request {
+func (e *testEdge) request(p *standin.Client, method sip.RequestMethod, from, to string) *sip.Request {
 	e.t.Helper()
 	req, err := p.NewRequest(method, from, to, e.addr)
 	if err != nil {
@@ -171,7 +152,7 @@ func (e *testEdge) request(p *sipstack.PeerClient, method sip.RequestMethod, fro
 }
 
 // call places an INVITE and hangs up at once when answered.
-func (e *testEdge) call(p *sipstack.PeerClient, from, to string) *sipstack.CallResult {
+func (e *testEdge) call(p *standin.Client, from, to string) *standin.ClientCall {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

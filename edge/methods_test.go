@@ -11,10 +11,10 @@ import (
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
-	"github.com/edgesim/edgesim/sipstack"
+	"github.com/edgesim/edgesim/scenarios/standin"
 )
 
-func goodPeerEdge(t testing.TB, opts ...edgeOption) (*testEdge, *sipstack.PeerClient) {
+func goodPeerEdge(t testing.TB, opts ...edgeOption) (*testEdge, *standin.Client) {
 	t.Helper()
 	e := startEdge(t, append([]edgeOption{withZones(acanoCorrect)}, opts...)...)
 	return e, e.peer(e.issue(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}))
@@ -161,8 +161,8 @@ func TestInboundDialogs(t *testing.T) {
 		e, p := goodPeerEdge(t, func(c *config.Config) { c.Edge.AnswerDelay = 3 * time.Second })
 		inv := e.request(p, sip.INVITE, seedFrom, seedTo)
 		inv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-		inv.SetBody([]byte(sipstack.DefaultOffer))
-		tx, err := p.Client().TransactionRequest(ctx5(t), inv)
+		inv.SetBody([]byte(standin.DefaultOffer))
+		tx, err := p.SIPClient().TransactionRequest(ctx5(t), inv)
 		if err != nil {
 			t.Fatal(err)
 		}

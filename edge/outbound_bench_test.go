@@ -11,6 +11,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/scenarios/standin"
 	"github.com/edgesim/edgesim/sipstack"
 )
 
@@ -19,7 +20,7 @@ import (
 // rule, INVITE, 180, 200, ACK and BYE on a new connection each time.
 func BenchmarkOutboundCall(b *testing.B) {
 	l := newOutLab(b)
-	peer := l.peer(sipstack.PeerConfig{Certificate: benchLeaf(b, l, "vcse.cms.steven.lab"), RequireClientCert: true})
+	peer := l.peer(standin.ServerConfig{Certificate: benchLeaf(b, l, "vcse.cms.steven.lab"), RequireClientCert: true})
 	o := l.open(cmsZone("vcse.cms.steven.lab", peer.Addr().Port()))
 	req := CallRequest{From: "sip:stejanss@skype.lab", To: "sip:2000@cms.steven.lab", Timeout: 5 * time.Second}
 	for b.Loop() {
@@ -33,7 +34,7 @@ func BenchmarkOutboundCall(b *testing.B) {
 // policy, no DNS and no certificate check of our own, also on a new TLS connection each time.
 func BenchmarkSipgoBareInvite(b *testing.B) {
 	l := newOutLab(b)
-	peer := l.peer(sipstack.PeerConfig{Certificate: benchLeaf(b, l, "vcse.cms.steven.lab"), RequireClientCert: true})
+	peer := l.peer(standin.ServerConfig{Certificate: benchLeaf(b, l, "vcse.cms.steven.lab"), RequireClientCert: true})
 	edgeCert := benchLeaf(b, l, "sip.skype.lab")
 	conf := &tls.Config{ServerName: "vcse.cms.steven.lab", InsecureSkipVerify: true, MaxVersion: tls.VersionTLS12, // a baseline: nothing is verified
 		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &edgeCert, nil }}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
-	"github.com/edgesim/edgesim/sipstack"
+	"github.com/edgesim/edgesim/scenarios/standin"
 )
 
 const (
@@ -21,7 +21,7 @@ const (
 // the Skype client's view carries the seed's line byte for byte.
 func TestOutboundSeed1009(t *testing.T) {
 	l := newOutLab(t)
-	peer := l.peer(sipstack.PeerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.sub.cms.steven.lab"})})
+	peer := l.peer(standin.ServerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.sub.cms.steven.lab"})})
 	for _, port := range []uint16{5061, peer.Addr().Port()} {
 		o := l.open(cmsZone("vcse.sub.cms.steven.lab", port))
 		r := placeCall(o, "sip:2000@cms.steven.lab", 5*time.Second)
@@ -56,7 +56,7 @@ func portStr(p uint16) string { return strconv.Itoa(int(p)) }
 // handshake needs its answer, an INVITE its final response), and Close returns only once the
 // peer's accept loop, its connection goroutines and its request handlers have all ended: nothing
 // the Edge sent can still be on its way into Accepted or Requests.
-func settle(t *testing.T, peer *sipstack.PeerServer) {
+func settle(t *testing.T, peer *standin.Server) {
 	t.Helper()
 	if err := peer.Close(); err != nil {
 		t.Logf("closing the stand-in: %v", err)
@@ -67,7 +67,7 @@ func settle(t *testing.T, peer *sipstack.PeerServer) {
 // vcse.steven.lab. The handshake is refused and the INVITE never reaches the peer.
 func TestOutboundSeed1010(t *testing.T) {
 	l := newOutLab(t)
-	peer := l.peer(sipstack.PeerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"}), RequireClientCert: true})
+	peer := l.peer(standin.ServerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"}), RequireClientCert: true})
 	o := l.open(cmsZone("vcse.cms.steven.lab", peer.Addr().Port()))
 	r := placeCall(o, "sip:2000@cms.steven.lab", 5*time.Second)
 	if got := diagOf(r); got != seed1010 {
@@ -93,10 +93,10 @@ func TestOutboundSeed1010(t *testing.T) {
 func TestOutboundRefusals(t *testing.T) {
 	l := newOutLab(t)
 	good := l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"})
-	untrusted := l.peer(sipstack.PeerConfig{Certificate: l.cert(certs.IssuerUntrusted, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"})})
-	expired := l.peer(sipstack.PeerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab", Expired: true})})
-	stall := l.peer(sipstack.PeerConfig{Certificate: good, Behaviour: sipstack.PeerStallTLS})
-	reset := l.peer(sipstack.PeerConfig{Certificate: good, Behaviour: sipstack.PeerResetTLS})
+	untrusted := l.peer(standin.ServerConfig{Certificate: l.cert(certs.IssuerUntrusted, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"})})
+	expired := l.peer(standin.ServerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab", Expired: true})})
+	stall := l.peer(standin.ServerConfig{Certificate: good, Behaviour: standin.StallTLS})
+	reset := l.peer(standin.ServerConfig{Certificate: good, Behaviour: standin.ResetTLS})
 	closed := closedPort(t)
 	zone := func(body string) map[string]string { return map[string]string{"cms.steven.lab": body} }
 	srvTo := func(port uint16) map[string]string { return cmsZone("vcse.cms.steven.lab", port) }
@@ -161,12 +161,10 @@ func callWithin(t *testing.T, o *Outbound, to string, timeout, bound time.Durati
 
 func closedPort(t *testing.T) uint16 {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := standin.ClosedPort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).AddrPort().Port()
-	_ = ln.Close()
 	return port
 }
 

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/edgesim/edgesim/certs"
-	"github.com/edgesim/edgesim/sipstack"
+	"github.com/edgesim/edgesim/scenarios/standin"
 )
 
 func results(rep CheckReport) string {
@@ -20,9 +20,9 @@ func results(rep CheckReport) string {
 
 func TestCheckRules(t *testing.T) {
 	l := newOutLab(t)
-	good := l.peer(sipstack.PeerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"}), RequireClientCert: true})
-	wrong := l.peer(sipstack.PeerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"})})
-	expiredWrong := l.peer(sipstack.PeerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab", Expired: true})})
+	good := l.peer(standin.ServerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"}), RequireClientCert: true})
+	wrong := l.peer(standin.ServerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"})})
+	expiredWrong := l.peer(standin.ServerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab", Expired: true})})
 	tests := []struct {
 		name    string
 		zones   map[string]string

@@ -1,13 +1,11 @@
 package edge
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +13,7 @@ import (
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
-	"github.com/edgesim/edgesim/sipstack"
+	"github.com/edgesim/edgesim/scenarios/standin"
 )
 
 // outLab is a lab directory in t.TempDir() whose CAs issue the peers' certificates before the zones
@@ -23,7 +21,7 @@ import (
 type outLab struct {
 	t   testing.TB
 	dir string
-	log outLogBuffer
+	log LogBuffer
 }
 
 func newOutLab(t testing.TB) *outLab {
@@ -44,10 +42,10 @@ func (l *outLab) cert(iss certs.Issuer, req certs.LeafRequest) tls.Certificate {
 	return leaf.TLSCertificate()
 }
 
-func (l *outLab) peer(cfg sipstack.PeerConfig) *sipstack.PeerServer {
+func (l *outLab) peer(cfg standin.ServerConfig) *standin.Server {
 	l.t.Helper()
 	cfg.Logger = zerolog.Nop()
-	p, err := sipstack.StartPeer(cfg)
+	p, err := standin.Start(cfg)
 	if err != nil {
 		l.t.Fatal(err)
 	}
@@ -86,24 +84,6 @@ func placeCall(o *Outbound, to string, timeout time.Duration) CallResult {
 }
 
 func diagOf(r CallResult) string { return "ms-diagnostics: " + r.Diagnostic }
-
-// outLogBuffer is an Edge log the test can read while calls write to it.
-type outLogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *outLogBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *outLogBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func stepKinds(steps []Step) string {
 	var b strings.Builder

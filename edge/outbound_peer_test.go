@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/edgesim/edgesim/certs"
-	"github.com/edgesim/edgesim/sipstack"
+	"github.com/edgesim/edgesim/scenarios/standin"
 )
 
-func methodsOf(rs []sipstack.PeerRequest) string {
+func methodsOf(rs []standin.Request) string {
 	var m []string
 	for _, r := range rs {
 		m = append(m, r.Method)
@@ -20,7 +20,7 @@ func methodsOf(rs []sipstack.PeerRequest) string {
 // Every rule passes: INVITE over mutual TLS, 200, ACK, the call held, BYE.
 func TestOutboundAnswered(t *testing.T) {
 	l := newOutLab(t)
-	peer := l.peer(sipstack.PeerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"}),
+	peer := l.peer(standin.ServerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"}),
 		RequireClientCert: true, RecordRoute: "<sip:rr.unresolvable.test;lr>"})
 	o := l.open(cmsZone("vcse.cms.steven.lab", peer.Addr().Port()))
 	r := placeCall(o, "sip:2000@cms.steven.lab", 5*time.Second)
@@ -49,9 +49,9 @@ func TestOutboundAnswered(t *testing.T) {
 func TestOutboundPeerFailures(t *testing.T) {
 	l := newOutLab(t)
 	cert := l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"})
-	bare := l.peer(sipstack.PeerConfig{Certificate: cert, Behaviour: sipstack.PeerReject, Status: 486, Reason: "Busy Here"})
+	bare := l.peer(standin.ServerConfig{Certificate: cert, Behaviour: standin.Reject, Status: 486, Reason: "Busy Here"})
 	own := `1002;reason="From URI not authorized to communicate with federated partners";source="vcse.cms.steven.lab"`
-	annotated := l.peer(sipstack.PeerConfig{Certificate: cert, Behaviour: sipstack.PeerReject, Status: 403, Reason: "Forbidden", Diagnostics: own})
+	annotated := l.peer(standin.ServerConfig{Certificate: cert, Behaviour: standin.Reject, Status: 403, Reason: "Forbidden", Diagnostics: own})
 
 	r := placeCall(l.open(cmsZone("vcse.cms.steven.lab", bare.Addr().Port())), "sip:2000@cms.steven.lab", 5*time.Second)
 	want := `ms-diagnostics: 1034;reason="Previous hop federated peer did not report diagnostic information";Domain="cms.steven.lab";PeerServer="vcse.cms.steven.lab";source="sip.skype.lab"`
@@ -78,14 +78,14 @@ func TestOutboundPeerMisbehaves(t *testing.T) {
 	cert := l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"})
 	for _, tc := range []struct {
 		name string
-		b    sipstack.PeerBehaviour
+		b    standin.Behaviour
 		info string
 	}{
-		{"silent", sipstack.PeerSilent, "no final answer in time"},
-		{"garbage", sipstack.PeerGarbage, "connection lost"},
+		{"silent", standin.Silent, "no final answer in time"},
+		{"garbage", standin.Garbage, "connection lost"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			peer := l.peer(sipstack.PeerConfig{Certificate: cert, Behaviour: tc.b})
+			peer := l.peer(standin.ServerConfig{Certificate: cert, Behaviour: tc.b})
 			o := l.open(cmsZone("vcse.cms.steven.lab", peer.Addr().Port()))
 			start := time.Now()
 			r := placeCall(o, "sip:2000@cms.steven.lab", time.Second)
@@ -105,7 +105,7 @@ func TestOutboundPeerMisbehaves(t *testing.T) {
 // In-domain targets are tried in RFC 2782 order, and a target that refuses TCP is passed over.
 func TestOutboundTargetFailover(t *testing.T) {
 	l := newOutLab(t)
-	peer := l.peer(sipstack.PeerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse2.cms.steven.lab"})})
+	peer := l.peer(standin.ServerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse2.cms.steven.lab"})})
 	closed := closedPort(t)
 	o := l.open(map[string]string{"cms.steven.lab": "_sipfederationtls._tcp IN SRV 10 0 " + portStr(peer.Addr().Port()) + " vcse2.cms.steven.lab.\n" +
 		"_sipfederationtls._tcp IN SRV 0 0 " + portStr(closed) + " vcse1.cms.steven.lab.\n" +

@@ -11,7 +11,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/edgesim/edgesim/config"
-	"github.com/edgesim/edgesim/sipstack"
+	"github.com/edgesim/edgesim/scenarios/standin"
 )
 
 // Stopping the Edge finishes the transactions in flight with a final answer, within the grace period.
@@ -19,7 +19,7 @@ func TestCloseFinishesInFlightCalls(t *testing.T) {
 	e, p := goodPeerEdge(t, func(c *config.Config) { c.Edge.AnswerDelay = 10 * time.Second })
 	inv := e.request(p, sip.INVITE, seedFrom, seedTo)
 	inv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	inv.SetBody([]byte(sipstack.DefaultOffer))
+	inv.SetBody([]byte(standin.DefaultOffer))
 	type outcome struct {
 		status int
 		err    error
@@ -29,7 +29,7 @@ func TestCloseFinishesInFlightCalls(t *testing.T) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
 		defer cancel()
-		dua := sipgo.DialogUA{Client: p.Client(), ContactHDR: *inv.Contact(), RewriteContact: true}
+		dua := sipgo.DialogUA{Client: p.SIPClient(), ContactHDR: *inv.Contact(), RewriteContact: true}
 		sess, err := dua.WriteInvite(ctx, inv)
 		if err != nil {
 			got <- outcome{err: err}

@@ -12,10 +12,11 @@ import (
 
 	"github.com/edgesim/edgesim/edge"
 	"github.com/edgesim/edgesim/edge/policy"
+	"github.com/edgesim/edgesim/scenarios/standin"
 	"github.com/edgesim/edgesim/sipstack"
 )
 
-// runInbound: the Edge listens, the Expressway-E stand-in (a sipstack.PeerClient) connects with the
+// runInbound: the Edge listens, the Expressway-E stand-in (a standin.Client) connects with the
 // scenario's certificate and sends the INVITE; the answer it gets is the wire text.
 func runInbound(ctx context.Context, s *Scenario, dir string, opts Options, res *Result) error {
 	log := opts.Logger
@@ -28,7 +29,7 @@ func runInbound(ctx context.Context, s *Scenario, dir string, opts Options, res 
 	if err != nil {
 		return err
 	}
-	edgeLog := &syncBuffer{}
+	edgeLog := &edge.LogBuffer{}
 	var traceMu sync.Mutex
 	var trace []policy.Rule
 	defer func() {
@@ -63,7 +64,7 @@ func runInbound(ctx context.Context, s *Scenario, dir string, opts Options, res 
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(lab.CA.Cert)
-	peer, err := sipstack.NewPeerClient(sipstack.PeerClientConfig{FQDN: s.peerFQDN(), Certificate: cert,
+	peer, err := standin.NewClient(standin.ClientConfig{FQDN: s.peerFQDN(), Certificate: cert,
 		EdgeRoots: roots, EdgeFQDN: cfg.Edge.FQDN, Logger: log})
 	if err != nil {
 		return err

@@ -2,22 +2,19 @@ package scenarios
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"strings"
-	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/edge"
 	"github.com/edgesim/edgesim/edge/policy"
+	"github.com/edgesim/edgesim/scenarios/standin"
 	"github.com/edgesim/edgesim/sipstack"
 )
 
@@ -39,7 +36,7 @@ func runOutbound(ctx context.Context, s *Scenario, dir string, opts Options, res
 	if err != nil {
 		return err
 	}
-	edgeLog := &syncBuffer{}
+	edgeLog := &edge.LogBuffer{}
 	redirected := atomic.Bool{}
 	ob := &edge.Outbound{Lab: lab, Logger: log,
 		EdgeLog: edge.NewLogWriter(edgeLog, edge.LogWriterOptions{Machine: cfg.Edge.EdgeLog.Machine}),
@@ -95,9 +92,9 @@ type standIn interface {
 func startStandIn(s *Scenario, cas map[certs.Issuer]*certs.CA, leaf *certs.Leaf, log zerolog.Logger) (standIn, error) {
 	switch s.Peer.Behaviour {
 	case BehaviourRefuseConnection:
-		return closedPort()
+		return refuseConnection()
 	case BehaviourRejectEdgeCert:
-		return startCertRejecter(leaf, cas[certs.IssuerUntrusted])
+		return rejectEdgeCert(leaf, cas[certs.IssuerUntrusted])
 	}
 	if leaf == nil {
 		// tls-reset never gets as far as presenting one, but the stand-in is built with a certificate.
@@ -106,10 +103,10 @@ func startStandIn(s *Scenario, cas map[certs.Issuer]*certs.CA, leaf *certs.Leaf,
 			return nil, err
 		}
 	}
-	pc := sipstack.PeerConfig{Certificate: leaf.TLSCertificate(), RequireClientCert: true, Logger: log}
+	pc := standin.ServerConfig{Certificate: leaf.TLSCertificate(), RequireClientCert: true, Logger: log}
 	switch s.Peer.Behaviour {
 	case BehaviourFail:
-		pc.Behaviour = sipstack.PeerReject
+		pc.Behaviour = standin.Reject
 		pc.Status, pc.Reason, pc.Diagnostics = s.Peer.FailStatus, s.Peer.FailReason, s.Peer.FailDiagnostics
 		if pc.Status == 0 {
 			pc.Status = 486
@@ -118,26 +115,26 @@ func startStandIn(s *Scenario, cas map[certs.Issuer]*certs.CA, leaf *certs.Leaf,
 			pc.Reason = sipstack.ReasonPhrase(pc.Status)
 		}
 	case BehaviourSilent:
-		pc.Behaviour = sipstack.PeerSilent
+		pc.Behaviour = standin.Silent
 	case BehaviourTLSReset:
-		pc.Behaviour = sipstack.PeerResetTLS
+		pc.Behaviour = standin.ResetTLS
 	default:
-		pc.Behaviour = sipstack.PeerAnswer
+		pc.Behaviour = standin.Answer
 	}
-	p, err := sipstack.StartPeer(pc)
+	p, err := standin.Start(pc)
 	if err != nil {
 		return nil, err
 	}
-	return sipPeer{p}, nil
+	return sipStandIn{p}, nil
 }
 
-type sipPeer struct{ *sipstack.PeerServer }
+type sipStandIn struct{ *standin.Server }
 
-func (p sipPeer) Port() uint16 { return p.Addr().Port() }
+func (p sipStandIn) Port() uint16 { return p.Addr().Port() }
 
-func (p sipPeer) Requests() []string {
+func (p sipStandIn) Requests() []string {
 	var out []string
-	for _, r := range p.PeerServer.Requests() {
+	for _, r := range p.Server.Requests() {
 		line := r.Method
 		if r.Message != nil {
 			line = r.Message.StartLine
@@ -147,15 +144,9 @@ func (p sipPeer) Requests() []string {
 	return out
 }
 
-// closedPort is a port nothing listens on: bound on 127.0.0.1:0 and closed again, so a connect to
-// it is refused.
-func closedPort() (standIn, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func refuseConnection() (standIn, error) {
+	port, err := standin.ClosedPort()
 	if err != nil {
-		return nil, err
-	}
-	port := ln.Addr().(*net.TCPAddr).AddrPort().Port()
-	if err := ln.Close(); err != nil {
 		return nil, err
 	}
 	return refused{port}, nil
@@ -167,57 +158,21 @@ func (r refused) Port() uint16       { return r.port }
 func (r refused) Requests() []string { return nil }
 func (r refused) Close() error       { return nil }
 
-// certRejecter is an Expressway-E that presents its certificate but verifies the client's against
-// a CA that did not sign the Edge's, so it aborts every handshake with an unknown_ca alert.
-// sipstack.PeerServer accepts any client certificate, hence this small listener of our own.
-type certRejecter struct {
-	ln   net.Listener
-	wg   sync.WaitGroup
-	once sync.Once
-}
-
-func startCertRejecter(leaf *certs.Leaf, trusted *certs.CA) (standIn, error) {
+// rejectEdgeCert trusts the untrusted CA alone for the client's certificate, so the Edge's fails.
+func rejectEdgeCert(leaf *certs.Leaf, trusted *certs.CA) (standIn, error) {
 	if leaf == nil || trusted == nil {
 		return nil, errors.New("reject-edge-cert needs the stand-in's certificate")
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(trusted.Cert)
-	conf := &tls.Config{Certificates: []tls.Certificate{leaf.TLSCertificate()}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	r, err := standin.StartCertRejecter(leaf.TLSCertificate(), pool)
 	if err != nil {
 		return nil, err
 	}
-	r := &certRejecter{ln: ln}
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			r.wg.Add(1)
-			go func() {
-				defer r.wg.Done()
-				tc := tls.Server(c, conf)
-				_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
-				_ = tc.Handshake() // fails: the Edge's certificate is not from a CA it trusts
-				_ = tc.Close()
-			}()
-		}
-	}()
-	return r, nil
+	return rejecter{r}, nil
 }
 
-func (r *certRejecter) Port() uint16 { return r.ln.Addr().(*net.TCPAddr).AddrPort().Port() }
+type rejecter struct{ *standin.CertRejecter }
 
-func (r *certRejecter) Requests() []string { return nil }
-
-func (r *certRejecter) Close() error {
-	var err error
-	r.once.Do(func() {
-		err = r.ln.Close()
-		r.wg.Wait()
-	})
-	return err
-}
+func (r rejecter) Port() uint16       { return r.Addr().Port() }
+func (r rejecter) Requests() []string { return nil }

@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -218,24 +217,6 @@ func prepare(s *Scenario, dir string, log zerolog.Logger) (cfg config.Config, ca
 		return
 	}
 	return
-}
-
-// syncBuffer is the Edge-log sink: the Edge writes from its own goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 var resultCodeLineRE = regexp.MustCompile(`(?m)^Result-Code: (0x[0-9a-f]{8})`)

@@ -1,7 +1,9 @@
-package sipstack
+package sipstack_test
 
 import (
 	"context"
+	"github.com/edgesim/edgesim/scenarios/standin"
+	"github.com/edgesim/edgesim/sipstack"
 	"testing"
 	"time"
 )
@@ -12,14 +14,14 @@ import (
 // ACK, on a new connection each time: TCP, mutual TLS, INVITE, 180, 200, ACK, the peer's BYE.
 func BenchmarkCallPeerHangsUp(b *testing.B) {
 	pki := newClientPKI(b)
-	peer := startPeer(b, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), ByeAfter: time.Millisecond})
+	peer := startPeer(b, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), ByeAfter: time.Millisecond})
 	for b.Loop() {
 		conn, err := dialPeer(b, pki, peer.Addr(), 5*time.Second)
 		if err != nil {
 			b.Fatal(err)
 		}
-		out, err := conn.Call(context.Background(), testInvite, CallOptions{Hold: 10 * time.Second})
-		if err != nil || out.Kind != OutcomeAnswered || out.EndedBy != "peer" {
+		out, err := conn.Call(context.Background(), testInvite, sipstack.CallOptions{Hold: 10 * time.Second})
+		if err != nil || out.Kind != sipstack.OutcomeAnswered || out.EndedBy != "peer" {
 			b.Fatalf("outcome %+v err %v", out, err)
 		}
 	}
@@ -29,7 +31,7 @@ func BenchmarkCallPeerHangsUp(b *testing.B) {
 // connection, against a 5s AnswerTimeout it must not wait out.
 func BenchmarkCallGarbageAnswer(b *testing.B) {
 	pki := newClientPKI(b)
-	peer := startPeer(b, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerGarbage})
+	peer := startPeer(b, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: standin.Garbage})
 	for b.Loop() {
 		b.StopTimer()
 		conn, err := dialPeer(b, pki, peer.Addr(), 5*time.Second)
@@ -37,8 +39,8 @@ func BenchmarkCallGarbageAnswer(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		out, err := conn.Call(context.Background(), testInvite, CallOptions{AnswerTimeout: 5 * time.Second})
-		if err != nil || out.Kind != OutcomeConnLost {
+		out, err := conn.Call(context.Background(), testInvite, sipstack.CallOptions{AnswerTimeout: 5 * time.Second})
+		if err != nil || out.Kind != sipstack.OutcomeConnLost {
 			b.Fatalf("outcome %+v err %v", out, err)
 		}
 	}
@@ -49,7 +51,7 @@ func BenchmarkCallGarbageAnswer(b *testing.B) {
 func BenchmarkCallNoAnswerOvershoot(b *testing.B) {
 	const timeout = 50 * time.Millisecond
 	pki := newClientPKI(b)
-	peer := startPeer(b, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerSilent})
+	peer := startPeer(b, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: standin.Silent})
 	var past time.Duration
 	for b.Loop() {
 		b.StopTimer()
@@ -59,21 +61,21 @@ func BenchmarkCallNoAnswerOvershoot(b *testing.B) {
 		}
 		b.StartTimer()
 		start := time.Now()
-		out, err := conn.Call(context.Background(), testInvite, CallOptions{AnswerTimeout: timeout})
+		out, err := conn.Call(context.Background(), testInvite, sipstack.CallOptions{AnswerTimeout: timeout})
 		past += time.Since(start) - timeout
-		if err != nil || out.Kind != OutcomeNoAnswer {
+		if err != nil || out.Kind != sipstack.OutcomeNoAnswer {
 			b.Fatalf("outcome %+v err %v", out, err)
 		}
 	}
 	b.ReportMetric(float64(past.Nanoseconds())/float64(b.N), "ns-past-timeout/op")
 }
 
-// BenchmarkDialTLSStallOvershoot reports how far past its context's 50ms deadline Dial gives up on
+// BenchmarkDialTLSStallOvershoot reports how far past its context's 50ms deadline sipstack.Dial gives up on
 // a peer that accepts TCP and never speaks TLS (ns-past-deadline/op).
 func BenchmarkDialTLSStallOvershoot(b *testing.B) {
 	const timeout = 50 * time.Millisecond
 	pki := newClientPKI(b)
-	peer := startPeer(b, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerStallTLS})
+	peer := startPeer(b, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: standin.StallTLS})
 	var past time.Duration
 	for b.Loop() {
 		start := time.Now()

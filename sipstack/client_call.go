@@ -71,17 +71,17 @@ func (c *PeerConn) Call(ctx context.Context, inv Invite, opts CallOptions) (*Out
 		return nil, err
 	}
 	wc := &watchedConn{Conn: c.conn}
-	ln := newHandoffListener(c.conn.LocalAddr())
+	ln := NewHandoffListener(c.conn.LocalAddr())
 	cc := &clientCall{conn: c, wc: wc, cli: cli, opts: opts, peerBye: make(chan struct{})}
 	defer func() {
 		_ = ln.Close()
-		drainConns(ua, []net.Conn{wc})
-		cc.handlers.wait()
+		DrainConns(ua, []net.Conn{wc})
+		cc.handlers.Wait()
 		_ = ua.Close()
 	}()
-	srv.OnBye(cc.handlers.wrap(cc.onBye))
+	srv.OnBye(cc.handlers.Wrap(cc.onBye))
 	go func() { _ = ua.TransportLayer().ServeTLS(ln) }()
-	if err := ln.hand(ctx, wc, true); err != nil {
+	if err := ln.Hand(ctx, wc, true); err != nil {
 		return nil, fmt.Errorf("sipstack: hand the connection to sipgo: %w", err)
 	}
 	return cc.run(ctx, req)
@@ -159,7 +159,7 @@ type clientCall struct {
 	sess     *sipgo.DialogClientSession
 	peerBye  chan struct{}
 	byeOnce  sync.Once
-	handlers handlerGroup
+	handlers HandlerGroup
 }
 
 func (cc *clientCall) run(ctx context.Context, req *sip.Request) (*Outcome, error) {
@@ -175,15 +175,15 @@ func (cc *clientCall) run(ctx context.Context, req *sip.Request) (*Outcome, erro
 	cc.mu.Lock()
 	cc.sess = sess
 	cc.mu.Unlock()
-	out.Invite = messageOf(req)
+	out.Invite = MessageOf(req)
 	cc.opts.OnSent(out.Invite)
 
 	provisional, err := cc.waitAnswer(ctx, sess)
 	var dr *sipgo.ErrDialogResponse
 	switch {
 	case errors.As(err, &dr):
-		out.Kind, out.Final = OutcomeRejected, messageOf(dr.Res)
-	case errors.Is(err, errAnswerTimeout), ctx.Err() != nil:
+		out.Kind, out.Final = OutcomeRejected, MessageOf(dr.Res)
+	case errors.Is(err, ErrAnswerTimeout), ctx.Err() != nil:
 		out.Kind, out.Err = OutcomeNoAnswer, err
 		if provisional {
 			cc.cancel(req)
@@ -191,13 +191,14 @@ func (cc *clientCall) run(ctx context.Context, req *sip.Request) (*Outcome, erro
 	case err != nil:
 		out.Kind, out.Err, out.ConnErr = OutcomeConnLost, err, cc.wc.err()
 	default:
-		out.Kind, out.Final = OutcomeAnswered, messageOf(sess.InviteResponse)
+		out.Kind, out.Final = OutcomeAnswered, MessageOf(sess.InviteResponse)
 		cc.complete(ctx, sess, out)
 	}
 	return out, nil
 }
 
-var errAnswerTimeout = errors.New("no final answer in time")
+// ErrAnswerTimeout ends a call whose far end sent no final answer within CallOptions.AnswerTimeout.
+var ErrAnswerTimeout = errors.New("no final answer in time")
 
 // waitAnswer bounds sipgo's WaitAnswer by our own timer. Forcing the cancel cause keeps sipgo from
 // waiting out Timer_B (32 s) for a provisional response before it would send CANCEL itself.
@@ -211,13 +212,13 @@ func (cc *clientCall) waitAnswer(ctx context.Context, sess *sipgo.DialogClientSe
 	defer stop()
 	err = sess.WaitAnswer(wctx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
 		provisional = provisional || r.IsProvisional()
-		cc.opts.OnReceived(messageOf(r))
+		cc.opts.OnReceived(MessageOf(r))
 		return nil
 	}})
 	if err != nil && wctx.Err() != nil {
 		select {
 		case <-timedOut:
-			return provisional, fmt.Errorf("%w (%s)", errAnswerTimeout, cc.opts.AnswerTimeout)
+			return provisional, fmt.Errorf("%w (%s)", ErrAnswerTimeout, cc.opts.AnswerTimeout)
 		default:
 			return provisional, ctx.Err()
 		}
@@ -239,7 +240,7 @@ func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSess
 		out.Err = fmt.Errorf("ACK: %w", err)
 		return
 	}
-	cc.opts.OnSent(messageOf(ack))
+	cc.opts.OnSent(MessageOf(ack))
 	select {
 	case <-time.After(cc.opts.Hold):
 	case <-cc.peerBye:
@@ -253,7 +254,7 @@ func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSess
 	bctx, cancel := context.WithTimeout(context.Background(), cc.opts.ByeTimeout)
 	defer cancel()
 	err := sess.WriteBye(bctx, bye)
-	cc.opts.OnSent(messageOf(bye))
+	cc.opts.OnSent(MessageOf(bye))
 	var dr sipgo.ErrDialogResponse
 	switch {
 	case err == nil:
@@ -282,7 +283,7 @@ func (cc *clientCall) cancel(inv *sip.Request) {
 	defer done()
 	asBuilt := func(*sipgo.Client, *sip.Request) error { return nil }
 	if _, err := cc.cli.Do(ctx, c, asBuilt); err == nil {
-		cc.opts.OnSent(messageOf(c))
+		cc.opts.OnSent(MessageOf(c))
 	}
 }
 
@@ -295,7 +296,7 @@ func (cc *clientCall) onBye(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
 	}
-	cc.opts.OnReceived(messageOf(req))
+	cc.opts.OnReceived(MessageOf(req))
 	if err := sess.ReadBye(req, tx); err == nil {
 		cc.byeOnce.Do(func() { close(cc.peerBye) })
 	}

@@ -10,11 +10,12 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
-// handoffListener gives sipgo connections whose TLS handshake we ran ourselves, so that the
+// HandoffListener gives sipgo connections whose TLS handshake we ran ourselves, so that the
 // certificate we judged is the one the SIP traffic rides on. sipgo's Serve puts each connection
 // it accepts in its pool under both addresses and reads from it; a request whose destination is
-// the peer's ip:port then reuses it instead of dialing.
-type handoffListener struct {
+// the peer's ip:port then reuses it instead of dialing. The stand-ins (scenarios/standin) serve
+// their own handshakes the same way, hence exported.
+type HandoffListener struct {
 	addr  net.Addr
 	conns chan handoff
 	done  chan struct{}
@@ -27,13 +28,14 @@ type handoff struct {
 	pooled chan struct{} // closed once sipgo has pooled conn; nil when nobody waits
 }
 
-func newHandoffListener(addr net.Addr) *handoffListener {
-	return &handoffListener{addr: addr, conns: make(chan handoff), done: make(chan struct{})}
+// NewHandoffListener returns a listener whose Addr is addr and which accepts only what Hand gives it.
+func NewHandoffListener(addr net.Addr) *HandoffListener {
+	return &HandoffListener{addr: addr, conns: make(chan handoff), done: make(chan struct{})}
 }
 
 // Accept is called by one goroutine, sipgo's Serve, which comes back only after it pooled the
-// previous connection: that return is the signal hand waits for.
-func (l *handoffListener) Accept() (net.Conn, error) {
+// previous connection: that return is the signal Hand waits for.
+func (l *HandoffListener) Accept() (net.Conn, error) {
 	if l.last != nil {
 		close(l.last)
 		l.last = nil
@@ -47,8 +49,8 @@ func (l *handoffListener) Accept() (net.Conn, error) {
 	}
 }
 
-// hand passes c to sipgo; with wait it returns once c is in sipgo's pool.
-func (l *handoffListener) hand(ctx context.Context, c net.Conn, wait bool) error {
+// Hand passes c to sipgo; with wait it returns once c is in sipgo's pool.
+func (l *HandoffListener) Hand(ctx context.Context, c net.Conn, wait bool) error {
 	h := handoff{conn: c}
 	if wait {
 		h.pooled = make(chan struct{})
@@ -73,12 +75,12 @@ func (l *handoffListener) hand(ctx context.Context, c net.Conn, wait bool) error
 	}
 }
 
-func (l *handoffListener) Close() error {
+func (l *HandoffListener) Close() error {
 	l.once.Do(func() { close(l.done) })
 	return nil
 }
 
-func (l *handoffListener) Addr() net.Addr { return l.addr }
+func (l *HandoffListener) Addr() net.Addr { return l.addr }
 
 // watchedConn remembers why the peer's side went away. sipgo's reader only logs it, and a TLS
 // alert after the handshake (TLS 1.3 refusing our certificate) must still read as a TLS failure.
@@ -106,10 +108,10 @@ func (c *watchedConn) err() error {
 	return c.readErr
 }
 
-// drainConns closes the connections we handed to sipgo and waits until its readers have unpooled
+// DrainConns closes the connections we handed to sipgo and waits until its readers have unpooled
 // them, the last thing a reader does; the pool's lock then orders their work before ours. Bounded,
 // so a stuck reader is left behind rather than hung on.
-func drainConns(ua *sipgo.UserAgent, conns []net.Conn) {
+func DrainConns(ua *sipgo.UserAgent, conns []net.Conn) {
 	for _, c := range conns {
 		_ = c.Close()
 	}
@@ -119,18 +121,19 @@ func drainConns(ua *sipgo.UserAgent, conns []net.Conn) {
 	}
 }
 
-// handlerGroup runs sipgo request handlers so that their end can be waited for. The handler's
+// HandlerGroup runs sipgo request handlers so that their end can be waited for. The handler's
 // transaction is terminated inside it: sipgo would otherwise do so after the handler returned, out
 // of reach of any wait, touching its process-wide logger while the next owner may be replacing it.
-// Once wait has begun no handler starts: a late one (from a reader drainConns left behind) answers
+// Once Wait has begun no handler starts: a late one (from a reader DrainConns left behind) answers
 // nothing, which its peer sees as the connection ending.
-type handlerGroup struct {
+type HandlerGroup struct {
 	mu     sync.Mutex
 	wg     sync.WaitGroup
 	closed bool
 }
 
-func (g *handlerGroup) wrap(h sipgo.RequestHandler) sipgo.RequestHandler {
+// Wrap makes h one of the group's handlers.
+func (g *HandlerGroup) Wrap(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
 		g.mu.Lock()
 		if g.closed {
@@ -147,7 +150,8 @@ func (g *handlerGroup) wrap(h sipgo.RequestHandler) sipgo.RequestHandler {
 	}
 }
 
-func (g *handlerGroup) wait() {
+// Wait refuses new handlers and waits for the running ones to end.
+func (g *HandlerGroup) Wait() {
 	g.mu.Lock()
 	g.closed = true
 	g.mu.Unlock()

@@ -31,7 +31,8 @@ func (m *Message) Header(name string) (string, bool) {
 	return "", false
 }
 
-func messageOf(msg sip.Message) *Message {
+// MessageOf copies a sipgo message into plain values.
+func MessageOf(msg sip.Message) *Message {
 	m := &Message{Text: msg.String(), Body: string(msg.Body())}
 	var hs []sip.Header
 	switch v := msg.(type) {

@@ -1,4 +1,4 @@
-package sipstack
+package sipstack_test
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/scenarios/standin"
+	"github.com/edgesim/edgesim/sipstack"
 )
 
 // clientPKI issues the Edge's certificate and peers' certificates from a lab CA in t.TempDir().
@@ -46,8 +48,8 @@ func (p *clientPKI) cert(cn string) tls.Certificate {
 }
 
 // clientConfig holds the server to fqdn with the certs package's rule, as the Edge does.
-func (p *clientPKI) clientConfig(fqdn string) ClientConfig {
-	return ClientConfig{
+func (p *clientPKI) clientConfig(fqdn string) sipstack.ClientConfig {
+	return sipstack.ClientConfig{
 		Certificate: p.edge,
 		ContactHost: "sip.skype.lab",
 		Logger:      zerolog.Nop(),
@@ -61,10 +63,10 @@ func (p *clientPKI) clientConfig(fqdn string) ClientConfig {
 	}
 }
 
-func startPeer(t testing.TB, cfg PeerConfig) *PeerServer {
+func startPeer(t testing.TB, cfg standin.ServerConfig) *standin.Server {
 	t.Helper()
 	cfg.Logger = zerolog.Nop()
-	p, err := StartPeer(cfg)
+	p, err := standin.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,16 +74,16 @@ func startPeer(t testing.TB, cfg PeerConfig) *PeerServer {
 	return p
 }
 
-func dialPeer(t testing.TB, p *clientPKI, addr netip.AddrPort, timeout time.Duration) (*PeerConn, error) {
+func dialPeer(t testing.TB, p *clientPKI, addr netip.AddrPort, timeout time.Duration) (*sipstack.PeerConn, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	return Dial(ctx, p.clientConfig("vcse.cms.steven.lab"), addr, "vcse.cms.steven.lab")
+	return sipstack.Dial(ctx, p.clientConfig("vcse.cms.steven.lab"), addr, "vcse.cms.steven.lab")
 }
 
-var testInvite = Invite{From: "sip:stejanss@skype.lab", To: "sip:2000@cms.steven.lab", CallID: "call-1"}
+var testInvite = sipstack.Invite{From: "sip:stejanss@skype.lab", To: "sip:2000@cms.steven.lab", CallID: "call-1"}
 
-func methods(rs []PeerRequest) string {
+func methods(rs []standin.Request) string {
 	var m []string
 	for _, r := range rs {
 		m = append(m, r.Method)
@@ -93,19 +95,19 @@ func methods(rs []PeerRequest) string {
 // connection whose certificate was checked, with the Edge's certificate presented.
 func TestCallAnsweredWithRecordRoute(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), RequireClientCert: true,
+	peer := startPeer(t, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), RequireClientCert: true,
 		RecordRoute: "<sip:rr.unresolvable.test;lr>", RingFor: 30 * time.Millisecond})
 	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
-	out, err := conn.Call(context.Background(), testInvite, CallOptions{Hold: 50 * time.Millisecond,
-		OnReceived: func(m *Message) { got = append(got, m.StartLine) }})
+	out, err := conn.Call(context.Background(), testInvite, sipstack.CallOptions{Hold: 50 * time.Millisecond,
+		OnReceived: func(m *sipstack.Message) { got = append(got, m.StartLine) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Kind != OutcomeAnswered || out.ByeStatus != 200 || out.EndedBy != "edge" || out.Err != nil {
+	if out.Kind != sipstack.OutcomeAnswered || out.ByeStatus != 200 || out.EndedBy != "edge" || out.Err != nil {
 		t.Fatalf("outcome %+v", out)
 	}
 	if _, ok := peer.WaitRequest("BYE", 2*time.Second); !ok {
@@ -134,35 +136,35 @@ func TestCallAnsweredWithRecordRoute(t *testing.T) {
 
 func TestCallPeerHangsUp(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), ByeAfter: 50 * time.Millisecond})
+	peer := startPeer(t, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), ByeAfter: 50 * time.Millisecond})
 	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Held for 10s, the call can end by "peer" only through the peer's BYE; a lost BYE would have
 	// the Edge hang up at the end of the hold instead, EndedBy "edge".
-	out, err := conn.Call(context.Background(), testInvite, CallOptions{Hold: 10 * time.Second})
+	out, err := conn.Call(context.Background(), testInvite, sipstack.CallOptions{Hold: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Kind != OutcomeAnswered || out.EndedBy != "peer" {
+	if out.Kind != sipstack.OutcomeAnswered || out.EndedBy != "peer" {
 		t.Fatalf("outcome %+v", out)
 	}
 }
 
 func TestCallRejected(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerReject,
+	peer := startPeer(t, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: standin.Reject,
 		Status: 403, Reason: "Forbidden", Diagnostics: `1002;reason="x";source="vcse"`})
 	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := conn.Call(context.Background(), testInvite, CallOptions{})
+	out, err := conn.Call(context.Background(), testInvite, sipstack.CallOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Kind != OutcomeRejected || out.Final.Status != 403 {
+	if out.Kind != sipstack.OutcomeRejected || out.Final.Status != 403 {
 		t.Fatalf("outcome %+v", out)
 	}
 	if d, _ := out.Final.Header("ms-diagnostics"); d != `1002;reason="x";source="vcse"` {
@@ -183,22 +185,22 @@ func boundCtx(t *testing.T) context.Context {
 
 // endedByAnswerTimeout says whether the call ended because AnswerTimeout (of that length) ran out,
 // not the context or the connection.
-func endedByAnswerTimeout(out *Outcome, timeout string) bool {
-	return errors.Is(out.Err, errAnswerTimeout) && strings.Contains(out.Err.Error(), "("+timeout+")")
+func endedByAnswerTimeout(out *sipstack.Outcome, timeout string) bool {
+	return errors.Is(out.Err, sipstack.ErrAnswerTimeout) && strings.Contains(out.Err.Error(), "("+timeout+")")
 }
 
 func TestCallNoAnswerEndsInTime(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerSilent})
+	peer := startPeer(t, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: standin.Silent})
 	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := conn.Call(boundCtx(t), testInvite, CallOptions{AnswerTimeout: 300 * time.Millisecond})
+	out, err := conn.Call(boundCtx(t), testInvite, sipstack.CallOptions{AnswerTimeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Kind != OutcomeNoAnswer || !endedByAnswerTimeout(out, "300ms") {
+	if out.Kind != sipstack.OutcomeNoAnswer || !endedByAnswerTimeout(out, "300ms") {
 		t.Fatalf("outcome %+v, want no answer by the 300ms AnswerTimeout", out)
 	}
 	if m := methods(peer.Requests()); m != "INVITE" {
@@ -208,17 +210,17 @@ func TestCallNoAnswerEndsInTime(t *testing.T) {
 
 func TestCallGarbageAnswer(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerGarbage})
+	peer := startPeer(t, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: standin.Garbage})
 	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Garbage must drop the connection: waiting out the 5s AnswerTimeout would be OutcomeNoAnswer.
-	out, err := conn.Call(context.Background(), testInvite, CallOptions{AnswerTimeout: 5 * time.Second})
+	// Garbage must drop the connection: waiting out the 5s AnswerTimeout would be sipstack.OutcomeNoAnswer.
+	out, err := conn.Call(context.Background(), testInvite, sipstack.CallOptions{AnswerTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Kind != OutcomeConnLost {
+	if out.Kind != sipstack.OutcomeConnLost {
 		t.Fatalf("outcome %+v", out)
 	}
 }
@@ -232,23 +234,23 @@ func TestDialRefused(t *testing.T) {
 	addr := l.Addr().(*net.TCPAddr).AddrPort()
 	_ = l.Close()
 	_, err = dialPeer(t, pki, addr, 2*time.Second)
-	var de *DialError
-	if !errors.As(err, &de) || de.Stage != StageConnect || de.Cause != CauseRefused {
+	var de *sipstack.DialError
+	if !errors.As(err, &de) || de.Stage != sipstack.StageConnect || de.Cause != sipstack.CauseRefused {
 		t.Fatalf("err %v, want a refused TCP connect", err)
 	}
 }
 
 func TestDialTLSStalls(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerStallTLS})
+	peer := startPeer(t, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: standin.StallTLS})
 	// The stalled peer never speaks until it is closed: only ctx's deadline can end the handshake,
-	// so the deadline must have passed when Dial returns. The channel bounds the wait should Dial
+	// so the deadline must have passed when sipstack.Dial returns. The channel bounds the wait should sipstack.Dial
 	// ignore ctx, so that the test fails rather than hangs.
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	errc := make(chan error, 1)
 	go func() {
-		_, err := Dial(ctx, pki.clientConfig("vcse.cms.steven.lab"), peer.Addr(), "vcse.cms.steven.lab")
+		_, err := sipstack.Dial(ctx, pki.clientConfig("vcse.cms.steven.lab"), peer.Addr(), "vcse.cms.steven.lab")
 		errc <- err
 	}()
 	var err error
@@ -257,8 +259,8 @@ func TestDialTLSStalls(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Dial did not honour its context's deadline")
 	}
-	var de *DialError
-	if !errors.As(err, &de) || de.Stage != StageTLS || de.Cause != CauseTimeout {
+	var de *sipstack.DialError
+	if !errors.As(err, &de) || de.Stage != sipstack.StageTLS || de.Cause != sipstack.CauseTimeout {
 		t.Fatalf("err %v, want a TLS timeout", err)
 	}
 	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -268,10 +270,10 @@ func TestDialTLSStalls(t *testing.T) {
 
 func TestDialTLSReset(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerResetTLS})
+	peer := startPeer(t, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: standin.ResetTLS})
 	_, err := dialPeer(t, pki, peer.Addr(), 2*time.Second)
-	var de *DialError
-	if !errors.As(err, &de) || de.Stage != StageTLS || de.Cause != CauseReset {
+	var de *sipstack.DialError
+	if !errors.As(err, &de) || de.Stage != sipstack.StageTLS || de.Cause != sipstack.CauseReset {
 		t.Fatalf("err %v, want a TLS reset", err)
 	}
 }
@@ -280,9 +282,9 @@ func TestDialTLSReset(t *testing.T) {
 // the handshake, the chain must come back for the diagnostic, and nothing may reach the peer.
 func TestDialCertRejectedByOurCheck(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.steven.lab")})
+	peer := startPeer(t, standin.ServerConfig{Certificate: pki.cert("vcse.steven.lab")})
 	_, err := dialPeer(t, pki, peer.Addr(), 2*time.Second)
-	var rej *CertRejectedError
+	var rej *sipstack.CertRejectedError
 	if !errors.As(err, &rej) {
 		t.Fatalf("err %v, want *CertRejectedError", err)
 	}
@@ -292,7 +294,7 @@ func TestDialCertRejectedByOurCheck(t *testing.T) {
 	if !strings.Contains(err.Error(), "wrong-principal") {
 		t.Errorf("err %v does not carry our reason", err)
 	}
-	// Dial returned only after the handshake failed, and Close returns only once the peer's
+	// sipstack.Dial returned only after the handshake failed, and Close returns only once the peer's
 	// connection goroutines and request handlers have ended: Requests is final.
 	_ = peer.Close()
 	if rs := peer.Requests(); len(rs) != 0 {
@@ -301,7 +303,7 @@ func TestDialCertRejectedByOurCheck(t *testing.T) {
 	cfg := pki.clientConfig("x")
 	cfg.Verify = nil
 	// The peer is closed, so any connection attempt would fail too: the error must be the refusal.
-	if _, err := Dial(context.Background(), cfg, peer.Addr(), "x"); err == nil || !strings.Contains(err.Error(), "Verify is required") {
+	if _, err := sipstack.Dial(context.Background(), cfg, peer.Addr(), "x"); err == nil || !strings.Contains(err.Error(), "Verify is required") {
 		t.Errorf("Dial without Verify returned %v; it must refuse to run with verification off", err)
 	}
 }
@@ -309,18 +311,18 @@ func TestDialCertRejectedByOurCheck(t *testing.T) {
 // Ringing without an answer: the call ends at the timeout and the Edge withdraws the INVITE.
 func TestCallRingingIsCancelled(t *testing.T) {
 	pki := newClientPKI(t)
-	peer := startPeer(t, PeerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: PeerRing})
+	peer := startPeer(t, standin.ServerConfig{Certificate: pki.cert("vcse.cms.steven.lab"), Behaviour: standin.Ring})
 	conn, err := dialPeer(t, pki, peer.Addr(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var sent []string
-	out, err := conn.Call(boundCtx(t), testInvite, CallOptions{AnswerTimeout: 300 * time.Millisecond,
-		OnSent: func(m *Message) { sent = append(sent, m.Method) }})
+	out, err := conn.Call(boundCtx(t), testInvite, sipstack.CallOptions{AnswerTimeout: 300 * time.Millisecond,
+		OnSent: func(m *sipstack.Message) { sent = append(sent, m.Method) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Kind != OutcomeNoAnswer || !endedByAnswerTimeout(out, "300ms") {
+	if out.Kind != sipstack.OutcomeNoAnswer || !endedByAnswerTimeout(out, "300ms") {
 		t.Fatalf("outcome %+v, want no answer by the 300ms AnswerTimeout", out)
 	}
 	if strings.Join(sent, ",") != "INVITE,CANCEL" {

@@ -57,7 +57,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn) {
 	local := ec.LocalAddr().(*net.TCPAddr).IP
 	port := s.rtp.next()
-	body, err := answerSDP(req.Body(), local, port)
+	body, err := AnswerSDP(req.Body(), local, port)
 	if err != nil {
 		s.log.Info().Err(err).Str("peer", req.Source()).Msg("no acceptable media in the offer")
 		s.reply(req, tx, ec.cid, 488, "Not Acceptable Here", []Header{{"Warning", `304 ` + s.cfg.ContactHost + ` "` + err.Error() + `"`}})
@@ -159,7 +159,7 @@ func (s *Server) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	body := d.sdp
 	if len(req.Body()) > 0 {
-		if b, err := answerSDP(req.Body(), net.ParseIP(sdpAddr(d.sdp)), d.rtpPort); err == nil {
+		if b, err := AnswerSDP(req.Body(), net.ParseIP(sdpAddr(d.sdp)), d.rtpPort); err == nil {
 			body = b
 		}
 	}

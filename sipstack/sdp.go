@@ -17,9 +17,9 @@ var codecs = map[string]string{"0": "PCMU/8000", "8": "PCMA/8000", "9": "G722/80
 // edgeOffer is what the emulated Skype client offers when the caller sent none.
 const edgeOffer = "v=0\r\nc=IN IP4 0.0.0.0\r\nm=audio 9 RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\n"
 
-// answerSDP accepts the offer's first audio codec we know and telephone-event when offered. There is
+// AnswerSDP accepts the offer's first audio codec we know and telephone-event when offered. There is
 // no media engine: the answer only names a port, as Expressway needs one to complete the call.
-func answerSDP(offer []byte, local net.IP, port int) ([]byte, error) {
+func AnswerSDP(offer []byte, local net.IP, port int) ([]byte, error) {
 	if len(bytes.TrimSpace(offer)) == 0 {
 		// Delayed offer (CUCM and Expressway send them): the 200 OK carries our offer, the ACK the answer.
 		offer = []byte(edgeOffer)

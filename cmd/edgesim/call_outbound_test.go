@@ -13,7 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/edgesim/edgesim/certs"
-	"github.com/edgesim/edgesim/sipstack"
+	"github.com/edgesim/edgesim/scenarios/standin"
 )
 
 const seedLine1010 = `ms-diagnostics: 1010;reason="Certificate trust with another server could not be established";ErrorType="The peer certificate does not contain a matching FQDN";tls-target="vcse.cms.steven.lab";PeerServer="vcse.steven.lab";HRESULT="0x80090322(SEC_E_WRONG_PRINCIPAL)";source="sip.skype.lab"`
@@ -58,7 +58,7 @@ func TestHelperEdgesimProcess(t *testing.T) {
 
 // outboundDir is a working directory with edgesim.yaml whose cms.steven.lab SRV record points at an
 // Expressway-E stand-in presenting a certificate named cn from the lab CA.
-func outboundDir(t *testing.T, cn string, b sipstack.PeerBehaviour) (string, *sipstack.PeerServer) {
+func outboundDir(t *testing.T, cn string, b standin.Behaviour) (string, *standin.Server) {
 	t.Helper()
 	dir := t.TempDir()
 	ca, _, err := certs.EnsureCA(filepath.Join(dir, "lab"), certs.IssuerLab, certs.CAOptions{})
@@ -69,7 +69,7 @@ func outboundDir(t *testing.T, cn string, b sipstack.PeerBehaviour) (string, *si
 	if err != nil {
 		t.Fatal(err)
 	}
-	peer, err := sipstack.StartPeer(sipstack.PeerConfig{Certificate: leaf.TLSCertificate(), RequireClientCert: true, Behaviour: b, Logger: zerolog.Nop()})
+	peer, err := standin.Start(standin.ServerConfig{Certificate: leaf.TLSCertificate(), RequireClientCert: true, Behaviour: b, Logger: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func outboundDir(t *testing.T, cn string, b sipstack.PeerBehaviour) (string, *si
 }
 
 func TestCallAnsweredExits0(t *testing.T) {
-	dir, peer := outboundDir(t, "vcse.cms.steven.lab", sipstack.PeerAnswer)
+	dir, peer := outboundDir(t, "vcse.cms.steven.lab", standin.Answer)
 	code, out, errb := callProcess(t, dir, "call", "sip:2000@cms.steven.lab", "--duration", "50ms")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errb)
@@ -103,7 +103,7 @@ func TestCallAnsweredExits0(t *testing.T) {
 
 // The seed's 1010 from the command line: exit 1, the line on screen, the record in the lab's Edge log.
 func TestCallRefusedExits1(t *testing.T) {
-	dir, peer := outboundDir(t, "vcse.steven.lab", sipstack.PeerAnswer)
+	dir, peer := outboundDir(t, "vcse.steven.lab", standin.Answer)
 	code, out, _ := callProcess(t, dir, "call", "sip:2000@cms.steven.lab", "--from", "sip:alice@skype.lab")
 	if code != exitFailed {
 		t.Fatalf("exit %d\n%s", code, out)
@@ -121,7 +121,7 @@ func TestCallRefusedExits1(t *testing.T) {
 }
 
 func TestCallJSON(t *testing.T) {
-	dir, _ := outboundDir(t, "vcse.cms.steven.lab", sipstack.PeerReject)
+	dir, _ := outboundDir(t, "vcse.cms.steven.lab", standin.Reject)
 	code, out, _ := callProcess(t, dir, "call", "sip:2000@cms.steven.lab", "--json")
 	var res struct {
 		Status     int    `json:"status"`
@@ -140,7 +140,7 @@ func TestCallJSON(t *testing.T) {
 }
 
 func TestCallUsageErrors(t *testing.T) {
-	dir, _ := outboundDir(t, "vcse.cms.steven.lab", sipstack.PeerAnswer)
+	dir, _ := outboundDir(t, "vcse.cms.steven.lab", standin.Answer)
 	for _, argv := range [][]string{
 		{"call"},
 		{"call", "2000@cms.steven.lab"},

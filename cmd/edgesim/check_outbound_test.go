@@ -5,11 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/edgesim/edgesim/sipstack"
+	"github.com/edgesim/edgesim/scenarios/standin"
 )
 
 func TestCheckPassExits0(t *testing.T) {
-	dir, peer := outboundDir(t, "vcse.cms.steven.lab", sipstack.PeerAnswer)
+	dir, peer := outboundDir(t, "vcse.cms.steven.lab", standin.Answer)
 	code, out, errb := cli(t, dir, "check", "cms.steven.lab")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errb)
@@ -23,7 +23,7 @@ func TestCheckPassExits0(t *testing.T) {
 }
 
 func TestCheckFailExits1(t *testing.T) {
-	dir, _ := outboundDir(t, "vcse.steven.lab", sipstack.PeerAnswer)
+	dir, _ := outboundDir(t, "vcse.steven.lab", standin.Answer)
 	code, out, _ := cli(t, dir, "check", "sip:2000@cms.steven.lab")
 	if code != exitFailed {
 		t.Fatalf("exit %d\n%s", code, out)

@@ -1,4 +1,4 @@
-package sipstack
+package standin
 
 import (
 	"context"
@@ -14,8 +14,8 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// PeerClientConfig describes the Expressway-E stand-in that calls into the Edge.
-type PeerClientConfig struct {
+// ClientConfig describes the Expressway-E stand-in that calls into the Edge.
+type ClientConfig struct {
 	FQDN        string           // its own name, used in Via and Contact
 	Certificate *tls.Certificate // the client certificate it presents; nil presents none
 	EdgeRoots   *x509.CertPool   // CAs it trusts for the Edge's certificate
@@ -24,10 +24,10 @@ type PeerClientConfig struct {
 	Logger      zerolog.Logger
 }
 
-// PeerClient is the Expressway-E stand-in for the inbound direction: a sipgo user agent that
+// Client is the Expressway-E stand-in for the inbound direction: a sipgo user agent that
 // connects to the Edge with mutual TLS, sends requests and answers what the Edge sends back.
-type PeerClient struct {
-	cfg      PeerClientConfig
+type Client struct {
+	cfg      ClientConfig
 	ua       *sipgo.UserAgent
 	cli      *sipgo.Client
 	mu       sync.Mutex
@@ -35,8 +35,8 @@ type PeerClient struct {
 	byes     []*sip.Request
 }
 
-// NewPeerClient builds a stand-in with its own connection pool.
-func NewPeerClient(cfg PeerClientConfig) (*PeerClient, error) {
+// NewClient builds a stand-in with its own connection pool.
+func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.FQDN == "" {
 		cfg.FQDN = "vcse.steven.lab"
 	}
@@ -63,7 +63,7 @@ func NewPeerClient(cfg PeerClientConfig) (*PeerClient, error) {
 	if err != nil {
 		return nil, fmt.Errorf("peer: %w", err)
 	}
-	p := &PeerClient{cfg: cfg, ua: ua, cli: cli}
+	p := &Client{cfg: cfg, ua: ua, cli: cli}
 	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(slogger))
 	if err != nil {
 		return nil, fmt.Errorf("peer: %w", err)
@@ -83,28 +83,28 @@ func NewPeerClient(cfg PeerClientConfig) (*PeerClient, error) {
 	return p, nil
 }
 
-// Client is the stand-in's sipgo client, for tests that drive transactions by hand.
-func (p *PeerClient) Client() *sipgo.Client { return p.cli }
+// SIPClient is the stand-in's sipgo client, for tests that drive transactions by hand.
+func (p *Client) SIPClient() *sipgo.Client { return p.cli }
 
 // Close drops the stand-in's connections.
-func (p *PeerClient) Close() error { return p.ua.Close() }
+func (p *Client) Close() error { return p.ua.Close() }
 
 // Notifies returns the NOTIFY requests the Edge sent so far.
-func (p *PeerClient) Notifies() []*sip.Request {
+func (p *Client) Notifies() []*sip.Request {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]*sip.Request(nil), p.notifies...)
 }
 
 // Byes returns the BYE requests the Edge sent so far.
-func (p *PeerClient) Byes() []*sip.Request {
+func (p *Client) Byes() []*sip.Request {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]*sip.Request(nil), p.byes...)
 }
 
 // NewRequest builds an out-of-dialog request from one URI to another, to be sent to edgeAddr.
-func (p *PeerClient) NewRequest(method sip.RequestMethod, from, to, edgeAddr string) (*sip.Request, error) {
+func (p *Client) NewRequest(method sip.RequestMethod, from, to, edgeAddr string) (*sip.Request, error) {
 	var fromURI, toURI sip.Uri
 	if err := sip.ParseUri(from, &fromURI); err != nil {
 		return nil, fmt.Errorf("from %q: %w", from, err)
@@ -123,7 +123,7 @@ func (p *PeerClient) NewRequest(method sip.RequestMethod, from, to, edgeAddr str
 }
 
 // Do sends one request and returns its final response.
-func (p *PeerClient) Do(ctx context.Context, req *sip.Request) (*sip.Response, error) {
+func (p *Client) Do(ctx context.Context, req *sip.Request) (*sip.Response, error) {
 	res, err := p.cli.Do(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("peer %s: %w", req.Method, err)
@@ -131,8 +131,8 @@ func (p *PeerClient) Do(ctx context.Context, req *sip.Request) (*sip.Response, e
 	return res, nil
 }
 
-// CallResult is how an INVITE from the stand-in ended.
-type CallResult struct {
+// ClientCall is how an INVITE from the stand-in ended.
+type ClientCall struct {
 	Final     *sip.Response
 	Responses []int // every status seen, in order, the final one included
 	Answered  bool  // 200 OK, ACKed
@@ -146,7 +146,7 @@ const DefaultOffer = "v=0\r\no=tandberg 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 
 // Call sends an INVITE with an SDP offer; on 200 OK it ACKs and, unless hold says otherwise, hangs up.
 // hold runs between ACK and BYE with the established dialog, so a caller can send in-dialog requests,
 // keep the call up, or wait for the Edge's BYE; it returns whether the stand-in should hang up.
-func (p *PeerClient) Call(ctx context.Context, inv *sip.Request, hold func(ctx context.Context, d *sipgo.DialogClientSession) bool) (*CallResult, error) {
+func (p *Client) Call(ctx context.Context, inv *sip.Request, hold func(ctx context.Context, d *sipgo.DialogClientSession) bool) (*ClientCall, error) {
 	if inv.Body() == nil {
 		inv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 		inv.SetBody([]byte(DefaultOffer))
@@ -157,7 +157,7 @@ func (p *PeerClient) Call(ctx context.Context, inv *sip.Request, hold func(ctx c
 		return nil, fmt.Errorf("peer INVITE: %w", err)
 	}
 	defer sess.Close()
-	out := &CallResult{}
+	out := &ClientCall{}
 	err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
 		out.Responses = append(out.Responses, r.StatusCode)
 		return nil
