@@ -9,7 +9,7 @@ import (
 // Verdict is the Edge's decision about one request or one outbound attempt, with the rules that led to
 // it. The SIP layer only carries it out. While Pending is set the decision waits for that fact.
 type Verdict struct {
-	Allow  bool   `json:"allow"`
+	Allow bool `json:"allow"`
 	// Domain is the federation domain decided about: the caller's inbound, the callee's outbound.
 	Domain string `json:"domain,omitempty"`
 	Status int    `json:"status"` // SIP status: 200 allowed; 504, 404, 403 … refused
