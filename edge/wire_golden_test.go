@@ -3,7 +3,9 @@ package edge
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
 )
 
@@ -33,68 +34,92 @@ const goldenInvite = "INVITE sip:stejanss@skype.lab SIP/2.0\r\n" +
 
 // What differs from run to run: the Edge's To tag and the peer's ephemeral port.
 var (
-	toTagRE   = regexp.MustCompile(`;tag=[0-9A-F]{32}\r\n`)
-	msPortRE  = regexp.MustCompile(`;ms-received-port=\d+;`)
-	goldenDir = "testdata/wire"
+	toTagRE    = regexp.MustCompile(`;tag=[0-9A-F]{32}\r\n`)
+	msPortRE   = regexp.MustCompile(`;ms-received-port=\d+;`)
+	logPeerRE  = regexp.MustCompile(`(?m)^Peer: (.*):\d+\r$`)
+	logFirstRE = regexp.MustCompile(`^[^\r\n]*\$\$begin_record\r\n`)
 )
 
-// Every refusal, as the whole response goes on the wire, compared byte for byte with a golden file.
-func TestInboundWireGoldens(t *testing.T) {
-	rows := []struct {
-		name string
-		opts []edgeOption
-		iss  certs.Issuer
-		cert certs.LeafRequest
-	}{
-		{"1009-srv-other-domain", []edgeOption{withZones(acanoToOtherDomain)}, certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"}},
-		{"1009-srv-other-domain-faithful", []edgeOption{withZones(acanoToOtherDomain), func(c *config.Config) { c.Edge.Diagnostics = config.DiagnosticsFaithful }},
-			certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"}},
-		{"1010-wrong-principal", []edgeOption{withZones(acanoCorrect)}, certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"}},
-		{"1010-untrusted-root", []edgeOption{withZones(acanoCorrect)}, certs.IssuerUntrusted, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}},
-		{"1010-expired", []edgeOption{withZones(acanoCorrect)}, certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", Expired: true}},
-		{"1008-no-srv", []edgeOption{withZones(map[string]string{"acano.steven.lab": zone("vcse 300 IN A 127.0.0.1")})},
-			certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}},
-		{"1002-blocked", []edgeOption{withZones(acanoCorrect), func(c *config.Config) { c.Edge.Federation.Blocked = []string{"acano.steven.lab"} }},
-			certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}},
-		{"1003-unknown-user", []edgeOption{withZones(acanoCorrect), func(c *config.Config) { c.Edge.Users = []string{"alice@skype.lab"} }},
-			certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}},
+// invite is the seed's INVITE with the case's From, P-Asserted-Identity and Request-URI.
+func (f goldenFacts) invite() string {
+	s := strings.ReplaceAll(goldenInvite, "sip:stejanss@skype.lab", "sip:"+f.RequestURI)
+	s = strings.Replace(s, "<sip:2000@acano.steven.lab>", "<sip:"+f.From+">", 1)
+	if f.PAI != "" {
+		s = strings.Replace(s, "Max-Forwards:", "P-Asserted-Identity: <sip:"+f.PAI+">\r\nMax-Forwards:", 1)
 	}
-	for _, r := range rows {
-		t.Run(r.name, func(t *testing.T) {
-			e := startEdge(t, r.opts...)
-			c := e.rawTLS(e.issue(r.iss, r.cert))
-			if _, err := io.WriteString(c, goldenInvite); err != nil {
+	return s
+}
+
+// wireOptions are the Edge configuration and lab DNS of an inbound case: the SRV answer becomes the
+// federation domain's zone (an error: a zone without the record).
+func (f goldenFacts) wireOptions(t testing.TB) []edgeOption {
+	d, _ := f.inboundFacts(t, nil, time.Time{}).FederationDomain()
+	zones := map[string]string{}
+	if f.SRV != nil {
+		var lines []string
+		for _, tg := range f.SRV.Targets {
+			lines = append(lines, fmt.Sprintf("_sipfederationtls._tcp 300 IN SRV %d %d %d %s", tg.Priority, tg.Weight, tg.Port,
+				strings.TrimSuffix(tg.Target, ".")+"."))
+		}
+		if f.SRV.Error != "" {
+			lines = append(lines, "vcse 300 IN A 127.0.0.1")
+		}
+		zones[d] = zone(lines...)
+	}
+	return []edgeOption{withZones(zones), func(c *config.Config) {
+		c.Edge = f.tweak(c.Edge)
+		c.Edge.RequireClientCert = f.Certificate.Issuer != "none" // a peer without one must reach the policy
+	}}
+}
+
+// Every inbound golden directory's refusal, as the whole response goes on the wire from a real Edge,
+// compared byte for byte with its want.sip; the record the Edge wrote must be its want.log.
+func TestInboundWireGoldens(t *testing.T) {
+	for _, c := range loadGoldenCases(t, inboundCasesDir) {
+		t.Run(c.name, func(t *testing.T) {
+			e := startEdge(t, c.facts.wireOptions(t)...)
+			var cert *tls.Certificate
+			if iss, req, ok := c.facts.Certificate.request(t); ok {
+				cert = e.issue(iss, req)
+			}
+			conn := e.rawTLS(cert)
+			invite := c.facts.invite()
+			if _, err := io.WriteString(conn, invite); err != nil {
 				t.Fatal(err)
 			}
-			_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-			raw := readFinalResponse(t, bufio.NewReader(c))
-			ack := strings.Replace(strings.Replace(goldenInvite, "INVITE sip:", "ACK sip:", 1), "CSeq: 2066245576 INVITE", "CSeq: 2066245576 ACK", 1)
-			if m := regexp.MustCompile(`To: <sip:stejanss@skype.lab>;tag=[0-9A-F]{32}`).Find(raw); m != nil {
-				ack = strings.Replace(ack, "To: <sip:stejanss@skype.lab>", string(m), 1)
+			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			raw := readFinalResponse(t, bufio.NewReader(conn))
+			to := "To: <sip:" + c.facts.RequestURI + ">"
+			ack := strings.Replace(strings.Replace(invite, "INVITE sip:", "ACK sip:", 1), "CSeq: 2066245576 INVITE", "CSeq: 2066245576 ACK", 1)
+			if m := regexp.MustCompile(regexp.QuoteMeta(to) + `;tag=[0-9A-F]{32}`).Find(raw); m != nil {
+				ack = strings.Replace(ack, to, string(m), 1)
 			}
-			_, _ = io.WriteString(c, ack)
+			_, _ = io.WriteString(conn, ack)
 			if !bytes.Contains(raw, []byte(";received=127.0.0.1;ms-received-port=")) || !bytes.Contains(raw, []byte(";ms-received-cid=100\r\n")) {
 				t.Errorf("top Via not stamped as the Edge does:\n%s", raw)
 			}
 			got := toTagRE.ReplaceAll(raw, []byte(";tag=TOTAG\r\n"))
 			got = msPortRE.ReplaceAll(got, []byte(";ms-received-port=PORT;"))
-			file := filepath.Join(goldenDir, r.name+".sip")
-			if *update {
-				if err := os.MkdirAll(goldenDir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(file, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatalf("%v (run with -update once, then review)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("wire differs from %s\n got:\n%s\nwant:\n%s", file, got, want)
-			}
+			compareGolden(t, c.dir, "want.sip", got)
+			checkWireRecord(t, c, e.edgeLog.String())
 		})
+	}
+}
+
+// checkWireRecord compares the record the real Edge wrote with want.log, but for the header line and
+// the Peer's port, which the real logger and the peer's socket choose.
+func checkWireRecord(t *testing.T, c goldenCase, written string) {
+	t.Helper()
+	want, err := os.ReadFile(filepath.Join(c.dir, "want.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm := func(s string) string {
+		s = logFirstRE.ReplaceAllString(s, "")
+		return logPeerRE.ReplaceAllString(s, "Peer: $1:PORT\r")
+	}
+	if got, w := norm(written), norm(string(want)); got != w {
+		t.Errorf("the Edge wrote a record other than %s/want.log\n got: %q\nwant: %q", c.dir, got, w)
 	}
 }
 
