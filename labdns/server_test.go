@@ -205,12 +205,8 @@ func TestServerLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		addr := s.Addr()
-		start := time.Now()
 		if err := s.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
-		}
-		if d := time.Since(start); d > shutdownTimeout+time.Second {
-			t.Errorf("Close took %v", d)
 		}
 		if err := s.Close(); err != nil {
 			t.Errorf("second Close: %v", err)
