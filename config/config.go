@@ -2,7 +2,11 @@
 // Loading (viper, environment, flags) happens in cmd/; libraries only see these structs.
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/edgesim/edgesim/edge/lync"
+)
 
 // Config is the whole edgesim configuration; YAML keys are the contract documented in the README.
 type Config struct {
@@ -37,6 +41,7 @@ type Edge struct {
 	RTPPorts          string        `yaml:"rtp_ports" mapstructure:"rtp_ports"`
 	AnswerDelay       time.Duration `yaml:"answer_delay" mapstructure:"answer_delay"`
 	HangupAfter       time.Duration `yaml:"hangup_after" mapstructure:"hangup_after"`
+	ClientProfile     string        `yaml:"client_profile" mapstructure:"client_profile"`
 }
 
 // Trust decides which CAs the Edge accepts for a federated peer.
@@ -108,6 +113,7 @@ func Default() Config {
 			TLS:               TLSVersions{MinVersion: "1.2", MaxVersion: "1.3"},
 			Diagnostics:       DiagnosticsAnnotated,
 			ServerHeader:      "RTC/6.0",
+			ClientProfile:     string(lync.SfB2015),
 			Federation:        Federation{PartnerDiscovery: true, Allowed: []AllowedDomain{}, Blocked: []string{}},
 			EdgeLog:           EdgeLog{Machine: "sfvedge"},
 			RTPPorts:          "50000-50999",

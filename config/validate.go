@@ -1,6 +1,8 @@
 package config
 
 import (
+	"github.com/edgesim/edgesim/edge/lync"
+
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -65,6 +67,9 @@ func (c Config) Validate() error {
 	}
 	if e.ServerHeader == "" {
 		bad("edge.server_header", "must not be empty")
+	}
+	if _, err := lync.ParseProfile(e.ClientProfile); err != nil || e.ClientProfile == "" {
+		bad("edge.client_profile", "%q is not one of lync2013, sfb2015, plain", e.ClientProfile)
 	}
 	for i, a := range e.Federation.Allowed {
 		if a.Domain == "" {

@@ -383,6 +383,9 @@ func compareGolden(t *testing.T, dir, name string, got []byte) {
 	t.Helper()
 	file := filepath.Join(dir, name)
 	if *update {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(file, got, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
+	"github.com/edgesim/edgesim/edge/lync"
 	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/labdns"
 )
@@ -33,6 +34,8 @@ type Lab struct {
 	// TLSMin and TLSMax are edge.tls parsed once; RTPLow and RTPHigh are edge.rtp_ports.
 	TLSMin, TLSMax  uint16
 	RTPLow, RTPHigh int
+	// Profile is edge.client_profile: how the Skype user behind the Edge writes its messages.
+	Profile lync.Profile
 }
 
 // OpenLab prepares the lab directory (creating the CA and the Edge certificate on first use) and
@@ -45,6 +48,9 @@ func OpenLab(cfg config.Config) (*Lab, error) {
 	}
 	if l.RTPLow, l.RTPHigh, err = config.RTPPortRange(cfg.Edge.RTPPorts); err != nil {
 		return nil, fmt.Errorf("edge.rtp_ports: %w", err)
+	}
+	if l.Profile, err = lync.ParseProfile(cfg.Edge.ClientProfile); err != nil {
+		return nil, fmt.Errorf("edge.client_profile: %w", err)
 	}
 	ca, _, err := certs.EnsureCA(cfg.Lab.Dir, certs.IssuerLab, certs.CAOptions{})
 	if err != nil {

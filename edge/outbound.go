@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/edgesim/edgesim/edge/lync"
 	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/sipstack"
 )
@@ -97,8 +98,9 @@ func (o *Outbound) Call(ctx context.Context, req CallRequest, events func(Step))
 		return res
 	}
 	res.Domain = toURI.Host
+	id := lync.NewIdentity(o.rand())
 	if res.CallID == "" {
-		res.CallID = newCallID(o.rand())
+		res.CallID = o.callID(id)
 	}
 	if req.Timeout <= 0 {
 		req.Timeout = defaultCallTimeout
@@ -125,14 +127,14 @@ func (o *Outbound) Call(ctx context.Context, req CallRequest, events func(Step))
 	// The call itself may outlive setup by the hold time and the BYE, but never without a bound.
 	callCtx, cancelCall := context.WithDeadline(ctx, deadline.Add(req.Duration+byeMargin))
 	defer cancelCall()
-	o.invite(callCtx, &res, &r, req, time.Until(deadline), msg, emit)
+	o.sendInvite(callCtx, &res, &r, req, id, time.Until(deadline), msg, emit)
 	return res
 }
 
-// invite sends the INVITE over the checked connection and hands the far end's answer to the policy.
-func (o *Outbound) invite(ctx context.Context, res *CallResult, r *reached, req CallRequest, answerIn time.Duration, msg MessageInfo, emit func(Step)) {
+// sendInvite sends the INVITE over the checked connection and hands the far end's answer to the policy.
+func (o *Outbound) sendInvite(ctx context.Context, res *CallResult, r *reached, req CallRequest, id lync.Identity, answerIn time.Duration, msg MessageInfo, emit func(Step)) {
 	res.InviteSent = true
-	out, err := r.conn.Call(ctx, sipstack.Invite{From: req.From, To: req.To, CallID: res.CallID, CSeq: 1},
+	out, err := r.conn.Call(ctx, o.invite(req, res.CallID, id, r.conn.LocalAddr().Addr()),
 		sipstack.CallOptions{AnswerTimeout: answerIn, Hold: req.Duration,
 			OnSent: func(m *sipstack.Message) {
 				emit(Step{Kind: StepSent, OK: true, Text: m.StartLine + " → " + r.addr.String(), Detail: sipLines(m)})

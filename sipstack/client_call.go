@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,12 +15,27 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// Invite is the INVITE the Edge sends on behalf of a Skype user.
+// Invite is the INVITE the Edge sends on behalf of a Skype user. The zero values of the optional
+// fields give a generic INVITE; the Edge fills them from its client profile.
 type Invite struct {
 	From, To string // SIP URIs as given; To is also the Request-URI
 	CallID   string // "" → random
 	CSeq     uint32 // 0 → 1
 	SDP      []byte // nil → a PCMU/PCMA/telephone-event offer on our address
+	// ContentType of SDP; "" → application/sdp.
+	ContentType string
+	// FromTag and FromParams complete the From header; "" → a random tag.
+	FromTag    string
+	FromParams [][2]string
+	// Via is the sent-by of the Edge's Via, host:port; "" → the connection's local address.
+	Via string
+	// RecordRoute is the Edge's own Record-Route value; it is also stripped from the route set the
+	// answer builds, since the Edge is the first hop of its own in-dialog requests.
+	RecordRoute string
+	// Contact replaces the Edge's own Contact (a Skype client's GRUU).
+	Contact string
+	// Headers follow the mandatory ones, in order.
+	Headers []Header
 }
 
 // CallOptions bound and observe a call.
@@ -72,7 +88,7 @@ func (c *PeerConn) Call(ctx context.Context, inv Invite, opts CallOptions) (*Out
 	}
 	wc := &watchedConn{Conn: c.conn}
 	ln := NewHandoffListener(c.conn.LocalAddr())
-	cc := &clientCall{conn: c, wc: wc, cli: cli, opts: opts, peerBye: make(chan struct{})}
+	cc := &clientCall{conn: c, wc: wc, cli: cli, opts: opts, peerBye: make(chan struct{}), via: inv.Via, ownRR: inv.RecordRoute}
 	defer func() {
 		_ = ln.Close()
 		DrainConns(ua, []net.Conn{wc})
@@ -160,6 +176,8 @@ type clientCall struct {
 	peerBye  chan struct{}
 	byeOnce  sync.Once
 	handlers HandlerGroup
+	via      string // the Edge's sent-by for its in-dialog requests; "" lets sipgo choose
+	ownRR    string // the Edge's own Record-Route, which its in-dialog requests skip
 }
 
 func (cc *clientCall) run(ctx context.Context, req *sip.Request) (*Outcome, error) {
@@ -192,6 +210,7 @@ func (cc *clientCall) run(ctx context.Context, req *sip.Request) (*Outcome, erro
 		out.Kind, out.Err, out.ConnErr = OutcomeConnLost, err, cc.wc.err()
 	default:
 		out.Kind, out.Final = OutcomeAnswered, MessageOf(sess.InviteResponse)
+		dropRecordRoute(sess.InviteResponse, cc.ownRR)
 		cc.complete(ctx, sess, out)
 	}
 	return out, nil
@@ -235,6 +254,7 @@ func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSess
 		target = ct.Address
 	}
 	ack := sip.NewRequest(sip.ACK, *target.Clone())
+	cc.addVia(ack)
 	ack.SetDestination(res.Source())
 	if err := sess.WriteAck(ctx, ack); err != nil {
 		out.Err = fmt.Errorf("ACK: %w", err)
@@ -250,6 +270,7 @@ func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSess
 	}
 	out.EndedBy = "edge"
 	bye := sip.NewRequest(sip.BYE, *target.Clone())
+	cc.addVia(bye)
 	bye.SetDestination(res.Source())
 	bctx, cancel := context.WithTimeout(context.Background(), cc.opts.ByeTimeout)
 	defer cancel()
@@ -300,4 +321,70 @@ func (cc *clientCall) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	if err := sess.ReadBye(req, tx); err == nil {
 		cc.byeOnce.Do(func() { close(cc.peerBye) })
 	}
+}
+
+// addVia gives an in-dialog request the Edge's own Via when the INVITE carried one.
+func (cc *clientCall) addVia(req *sip.Request) {
+	if cc.via == "" {
+		return
+	}
+	if v, err := edgeVia(cc.via); err == nil { // the INVITE's Via parsed the same value
+		req.AppendHeader(v)
+	}
+}
+
+// dropRecordRoute removes the Edge's own entry from the answer's Record-Route set: the Edge is the
+// first hop of the route, and its own requests start after it (RFC 3261 §16.12.1.2).
+func dropRecordRoute(res *sip.Response, own string) {
+	if own == "" {
+		return
+	}
+	rrs := res.GetHeaders("record-route")
+	kept := make([]string, 0, len(rrs))
+	for _, h := range rrs {
+		for _, v := range splitRoutes(h.Value()) {
+			if !sameRoute(v, own) {
+				kept = append(kept, v)
+			}
+		}
+	}
+	for _, h := range rrs {
+		res.RemoveHeader(h.Name()) // one at a time, by the name as it was received
+	}
+	for _, v := range kept {
+		res.AppendHeader(sip.NewHeader("Record-Route", v))
+	}
+}
+
+// splitRoutes splits a comma-joined Record-Route value outside <…>.
+func splitRoutes(v string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i, r := range v {
+		switch r {
+		case '<':
+			depth++
+		case '>':
+			depth--
+		case ',':
+			if depth == 0 {
+				out = append(out, strings.TrimSpace(v[start:i]))
+				start = i + 1
+			}
+		}
+	}
+	return append(out, strings.TrimSpace(v[start:]))
+}
+
+// sameRoute compares two route entries by their URI, which is what identifies the hop.
+func sameRoute(a, b string) bool {
+	uri := func(s string) string {
+		if i := strings.IndexByte(s, '<'); i >= 0 {
+			if j := strings.IndexByte(s[i:], '>'); j > 0 {
+				return strings.ToLower(s[i+1 : i+j])
+			}
+		}
+		return strings.ToLower(strings.TrimSpace(s))
+	}
+	return uri(a) == uri(b)
 }

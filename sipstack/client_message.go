@@ -3,7 +3,9 @@ package sipstack
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,18 +92,65 @@ func (c *PeerConn) buildInvite(inv Invite) (*sip.Request, error) {
 		sdp = OfferSDP(c.LocalAddr().Addr().String(), 50100)
 	}
 	req := sip.NewRequest(sip.INVITE, *to.Clone())
+	if inv.Via != "" {
+		via, err := edgeVia(inv.Via)
+		if err != nil {
+			return nil, err
+		}
+		req.AppendHeader(via)
+		mf := sip.MaxForwardsHeader(70)
+		req.AppendHeader(&mf)
+	}
 	cid := sip.CallIDHeader(callID)
-	req.AppendHeader(&sip.FromHeader{DisplayName: fromName, Address: from, Params: sip.HeaderParams{{K: "tag", V: sip.GenerateTagN(16)}}})
+	tag := inv.FromTag
+	if tag == "" {
+		tag = sip.GenerateTagN(16)
+	}
+	fromParams := sip.HeaderParams{{K: "tag", V: tag}}
+	for _, p := range inv.FromParams {
+		fromParams = append(fromParams, sip.HeaderKV{K: p[0], V: p[1]})
+	}
+	req.AppendHeader(&sip.FromHeader{DisplayName: fromName, Address: from, Params: fromParams})
 	req.AppendHeader(&sip.ToHeader{DisplayName: toName, Address: to, Params: sip.NewParams()})
 	req.AppendHeader(&cid)
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: seq, MethodName: sip.INVITE})
-	req.AppendHeader(sip.NewHeader("User-Agent", c.cfg.userAgent()))
-	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	if inv.RecordRoute != "" {
+		req.AppendHeader(sip.NewHeader("Record-Route", inv.RecordRoute))
+	}
+	if inv.Contact != "" {
+		req.AppendHeader(sip.NewHeader("Contact", inv.Contact))
+	}
+	if len(inv.Headers) == 0 {
+		req.AppendHeader(sip.NewHeader("User-Agent", c.cfg.userAgent()))
+	}
+	for _, h := range inv.Headers {
+		req.AppendHeader(sip.NewHeader(h.Name, h.Value))
+	}
+	ct := inv.ContentType
+	if ct == "" {
+		ct = "application/sdp"
+	}
+	req.AppendHeader(sip.NewHeader("Content-Type", ct))
 	req.SetBody(sdp)
 	req.SetTransport("TLS")
 	// An IP literal: sipgo must neither resolve the callee's host nor dial anew.
 	req.SetDestination(c.addr.String())
 	return req, nil
+}
+
+// edgeVia is the Edge's own Via with its FQDN and listening port, so that answers and in-dialog
+// requests that lose the connection know where the Edge listens (RFC 3261 §18.2.2).
+func edgeVia(sentBy string) (*sip.ViaHeader, error) {
+	host, port, err := net.SplitHostPort(sentBy)
+	if err != nil {
+		return nil, fmt.Errorf("sipstack: via %q: %w", sentBy, err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n <= 0 || n > 65535 {
+		return nil, fmt.Errorf("sipstack: via %q: bad port", sentBy)
+	}
+	return &sip.ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: "TLS", Host: host, Port: n,
+		Params: sip.HeaderParams{{K: "branch", V: sip.GenerateBranch()}}}, nil
 }
 
 // parseAddress reads sip:user@host, <sip:user@host> or "Name" <sip:user@host>.

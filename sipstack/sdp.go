@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net"
 	"strconv"
 	"strings"
@@ -20,6 +22,7 @@ const edgeOffer = "v=0\r\nc=IN IP4 0.0.0.0\r\nm=audio 9 RTP/AVP 0 8 101\r\na=rtp
 // AnswerSDP accepts the offer's first audio codec we know and telephone-event when offered. There is
 // no media engine: the answer only names a port, as Expressway needs one to complete the call.
 func AnswerSDP(offer []byte, local net.IP, port int) ([]byte, error) {
+	offer = SDPOfBody(offer)
 	if len(bytes.TrimSpace(offer)) == 0 {
 		// Delayed offer (CUCM and Expressway send them): the 200 OK carries our offer, the ACK the answer.
 		offer = []byte(edgeOffer)
@@ -97,6 +100,32 @@ func AnswerSDP(offer []byte, local net.IP, port int) ([]byte, error) {
 		b.WriteString("m=" + m + "\r\n")
 	}
 	return []byte(b.String()), nil
+}
+
+// SDPOfBody is the SDP a body offers. A multipart/alternative body, as Lync 2013 sends, is read as a
+// MIME parser would, its boundary taken from the first line; the last SDP part wins, since Lync puts
+// its ICE-v6 fallback first and the RFC 5245 description last. Anything else is returned as it is.
+func SDPOfBody(body []byte) []byte {
+	first, _, ok := bytes.Cut(body, []byte("\r\n"))
+	if !ok || !bytes.HasPrefix(first, []byte("--")) {
+		return body
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), string(bytes.TrimSpace(first[2:])))
+	var last []byte
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			break
+		}
+		b, err := io.ReadAll(io.LimitReader(part, int64(len(body))))
+		if err == nil && strings.HasPrefix(strings.ToLower(part.Header.Get("Content-Type")), "application/sdp") {
+			last = b
+		}
+	}
+	if last == nil {
+		return body
+	}
+	return last
 }
 
 // sdpAddr is the connection address of an SDP body.
