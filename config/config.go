@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/edgesim/edgesim/edge/lync"
+	"github.com/edgesim/edgesim/edge/schannel"
 )
 
 // Config is the whole edgesim configuration; YAML keys are the contract documented in the README.
@@ -51,8 +52,10 @@ type Trust struct {
 	PublicCAFiles []string `yaml:"public_ca_files" mapstructure:"public_ca_files"`
 }
 
-// TLSVersions bounds the TLS versions the Edge speaks, as "1.0" … "1.3".
+// TLSVersions is the Edge's TLS in both directions: a profile (edge/schannel) gives the versions
+// and cipher suites; min_version and max_version ("1.0" … "1.3"), when set, override its versions.
 type TLSVersions struct {
+	Profile    string `yaml:"profile" mapstructure:"profile"`
 	MinVersion string `yaml:"min_version" mapstructure:"min_version"`
 	MaxVersion string `yaml:"max_version" mapstructure:"max_version"`
 }
@@ -110,7 +113,7 @@ func Default() Config {
 			IdleTimeout:       5 * time.Minute,
 			MaxMessageBytes:   65536,
 			Trust:             Trust{Profile: ProfileOnPrem, CAFiles: []string{}, PublicCAFiles: []string{}},
-			TLS:               TLSVersions{MinVersion: "1.2", MaxVersion: "1.3"},
+			TLS:               TLSVersions{Profile: schannel.Default},
 			Diagnostics:       DiagnosticsAnnotated,
 			ServerHeader:      "RTC/6.0",
 			ClientProfile:     string(lync.SfB2015),

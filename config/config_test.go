@@ -114,13 +114,29 @@ func TestTLSVersions(t *testing.T) {
 	if err != nil || lo != tls.VersionTLS12 || hi != tls.VersionTLS13 {
 		t.Errorf("1.2-1.3: %x %x %v", lo, hi, err)
 	}
+	// The profile gives the versions; min_version and max_version only override what they name.
+	for _, tc := range []struct {
+		v      TLSVersions
+		lo, hi uint16
+	}{
+		{TLSVersions{}, tls.VersionTLS12, tls.VersionTLS12},
+		{TLSVersions{Profile: "lync2013"}, tls.VersionTLS10, tls.VersionTLS10},
+		{TLSVersions{Profile: "sfb2015-unhardened", MinVersion: "1.1"}, tls.VersionTLS11, tls.VersionTLS12},
+		{TLSVersions{Profile: "modern"}, tls.VersionTLS12, tls.VersionTLS13},
+	} {
+		if lo, hi, err := tc.v.Versions(); err != nil || lo != tc.lo || hi != tc.hi {
+			t.Errorf("%+v: %x %x %v, want %x %x", tc.v, lo, hi, err, tc.lo, tc.hi)
+		}
+	}
 	for _, tc := range []struct {
 		v    TLSVersions
 		keys []string
 	}{
 		{TLSVersions{MinVersion: "1.3", MaxVersion: "1.2"}, []string{"min_version"}},
 		{TLSVersions{MinVersion: "1.2", MaxVersion: "2"}, []string{"max_version"}},
-		{TLSVersions{MinVersion: "", MaxVersion: "x"}, []string{"min_version", "max_version"}},
+		{TLSVersions{MinVersion: "0.9", MaxVersion: "x"}, []string{"min_version", "max_version"}},
+		{TLSVersions{Profile: "sfb2019"}, []string{"profile"}},
+		{TLSVersions{Profile: "lync2013", MinVersion: "1.2"}, []string{"min_version"}}, // above the profile's 1.0
 	} {
 		lo, hi, err := tc.v.Versions()
 		var keys []string

@@ -2,6 +2,7 @@ package config
 
 import (
 	"github.com/edgesim/edgesim/edge/lync"
+	"github.com/edgesim/edgesim/edge/schannel"
 
 	"crypto/tls"
 	"errors"
@@ -106,27 +107,45 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Versions parses the bounds into crypto/tls constants, for every TLS config built from them. Its
-// faults are *FieldErrors keyed min_version or max_version; on any fault both results are 0, which
-// no caller can mistake for a version.
+// Versions parses the bounds into crypto/tls constants, for every TLS config built from them: the
+// profile's, with min_version and max_version overriding when set. Its faults are *FieldErrors keyed
+// profile, min_version or max_version; on any fault both results are 0, which no caller can mistake
+// for a version.
 func (t TLSVersions) Versions() (lo, hi uint16, err error) {
 	var errs []error
-	lo, errLo := TLSVersion(t.MinVersion)
-	if errLo != nil {
-		errs = append(errs, &FieldError{Key: "min_version", Msg: errLo.Error()})
+	prof, errP := schannel.Lookup(t.Profile)
+	if errP != nil {
+		errs = append(errs, &FieldError{Key: "profile", Msg: errP.Error()})
 	}
-	hi, errHi := TLSVersion(t.MaxVersion)
-	if errHi != nil {
-		errs = append(errs, &FieldError{Key: "max_version", Msg: errHi.Error()})
+	lo, hi = prof.Min, prof.Max
+	var errLo, errHi error
+	if t.MinVersion != "" {
+		if lo, errLo = TLSVersion(t.MinVersion); errLo != nil {
+			errs = append(errs, &FieldError{Key: "min_version", Msg: errLo.Error()})
+		}
 	}
-	if errLo == nil && errHi == nil && lo > hi {
-		errs = append(errs, &FieldError{Key: "min_version", Msg: fmt.Sprintf("%s is above max_version %s", t.MinVersion, t.MaxVersion)})
+	if t.MaxVersion != "" {
+		if hi, errHi = TLSVersion(t.MaxVersion); errHi != nil {
+			errs = append(errs, &FieldError{Key: "max_version", Msg: errHi.Error()})
+		}
+	}
+	if errP == nil && errLo == nil && errHi == nil && lo > hi {
+		errs = append(errs, &FieldError{Key: "min_version", Msg: fmt.Sprintf("%s is above max_version %s", versionName(lo), versionName(hi))})
 	}
 	if len(errs) > 0 {
 		return 0, 0, errors.Join(errs...)
 	}
 	return lo, hi, nil
 }
+
+// Suites are the profile's cipher suites; nil for Go's defaults, or when the profile is unknown
+// (which Versions reports).
+func (t TLSVersions) Suites() []uint16 {
+	p, _ := schannel.Lookup(t.Profile)
+	return p.Suites
+}
+
+func versionName(v uint16) string { return strings.TrimPrefix(tls.VersionName(v), "TLS ") }
 
 // fieldErrors lists the *FieldErrors in err, which may be one or an errors.Join of several.
 func fieldErrors(err error) []*FieldError {

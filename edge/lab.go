@@ -33,6 +33,7 @@ type Lab struct {
 	EdgeLogFile  string
 	// TLSMin and TLSMax are edge.tls parsed once; RTPLow and RTPHigh are edge.rtp_ports.
 	TLSMin, TLSMax  uint16
+	TLSSuites       []uint16 // the profile's cipher suites, both directions
 	RTPLow, RTPHigh int
 	// Profile is edge.client_profile: how the Skype user behind the Edge writes its messages.
 	Profile lync.Profile
@@ -46,6 +47,7 @@ func OpenLab(cfg config.Config) (*Lab, error) {
 	if l.TLSMin, l.TLSMax, err = cfg.Edge.TLS.Versions(); err != nil {
 		return nil, fmt.Errorf("edge.tls: %w", err)
 	}
+	l.TLSSuites = cfg.Edge.TLS.Suites()
 	if l.RTPLow, l.RTPHigh, err = config.RTPPortRange(cfg.Edge.RTPPorts); err != nil {
 		return nil, fmt.Errorf("edge.rtp_ports: %w", err)
 	}

@@ -186,30 +186,17 @@ func memoForCall(base policy.CertChecker) policy.CertChecker {
 }
 
 func (o *Outbound) clientConfig(emit func(Step)) sipstack.ClientConfig {
-	lo, hi := clientTLS(o.Lab)
 	return sipstack.ClientConfig{
-		Certificate: o.Lab.EdgeCert,
-		MinTLS:      lo,
-		MaxTLS:      hi,
-		ContactHost: o.Lab.Config.Edge.FQDN,
-		Logger:      o.Logger,
+		Certificate:  o.Lab.EdgeCert,
+		MinTLS:       o.Lab.TLSMin,
+		MaxTLS:       o.Lab.TLSMax,
+		CipherSuites: o.Lab.TLSSuites,
+		ContactHost:  o.Lab.Config.Edge.FQDN,
+		Logger:       o.Logger,
 		OnConnected: func(local, remote netip.AddrPort) {
 			emit(Step{Kind: StepConnect, OK: true, Text: fmt.Sprintf("connected to %s from %s", remote, local)})
 		},
 	}
-}
-
-// clientTLS is [choice]: the Edge calls out with at most TLS 1.2, as Skype for Business Server's
-// Schannel does, unless the configuration allows nothing older than 1.3. With 1.2 a server that
-// refuses our certificate does so inside the handshake.
-func clientTLS(l *Lab) (lo, hi uint16) {
-	lo = max(l.TLSMin, tls.VersionTLS12)
-	hi = l.TLSMax
-	hi = max(hi, lo)
-	if lo <= tls.VersionTLS12 {
-		hi = tls.VersionTLS12
-	}
-	return lo, hi
 }
 
 func winsockOf(c sipstack.Cause) policy.Winsock {

@@ -81,6 +81,7 @@ func sipConfig(lab *Lab, log zerolog.Logger) sipstack.Config {
 		RequireClientCert: e.RequireClientCert,
 		MinTLS:            lab.TLSMin,
 		MaxTLS:            lab.TLSMax,
+		CipherSuites:      lab.TLSSuites,
 		HandshakeTimeout:  e.HandshakeTimeout,
 		IdleTimeout:       e.IdleTimeout,
 		MaxMessageBytes:   e.MaxMessageBytes,

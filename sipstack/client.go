@@ -21,6 +21,7 @@ type ClientConfig struct {
 	// MinTLS and MaxTLS bound the client side; zero means 1.2 for both. TLS 1.2 keeps a server's
 	// refusal of our certificate inside the handshake, where it can be told apart (sipgo notes §4).
 	MinTLS, MaxTLS uint16
+	CipherSuites   []uint16 // TLS 1.0–1.2 suites offered; nil: Go's defaults
 	// Verify judges the server; its error comes back inside *CertRejectedError. Required.
 	Verify func(cs tls.ConnectionState) error
 	// OnConnected, when set, hears of the TCP connection before the TLS handshake starts.
@@ -149,6 +150,7 @@ func (cfg ClientConfig) tlsConfig(serverName string) *tls.Config {
 		ServerName:         serverName,
 		MinVersion:         minV,
 		MaxVersion:         maxV,
+		CipherSuites:       cfg.CipherSuites,
 		InsecureSkipVerify: true,
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			if err := verify(cs); err != nil {

@@ -27,6 +27,7 @@ type Config struct {
 	Certificate       tls.Certificate
 	RequireClientCert bool // refuse a TLS client without a certificate at the handshake, like the real Edge
 	MinTLS, MaxTLS    uint16
+	CipherSuites      []uint16 // TLS 1.0–1.2 suites; nil: Go's defaults
 	HandshakeTimeout  time.Duration
 	IdleTimeout       time.Duration
 	MaxMessageBytes   int
@@ -135,6 +136,7 @@ func (s *Server) Listen(addr string) error {
 		ClientAuth:   clientAuth,
 		MinVersion:   s.cfg.MinTLS,
 		MaxVersion:   s.cfg.MaxTLS,
+		CipherSuites: s.cfg.CipherSuites,
 	}
 	s.ln = &tlsListener{Listener: l, conf: conf, handshake: s.cfg.HandshakeTimeout, idle: s.cfg.IdleTimeout, log: s.log}
 	go func() {

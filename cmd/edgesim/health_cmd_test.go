@@ -24,10 +24,13 @@ import (
 
 // startService runs the real Edge (SIP/TLS and lab DNS) on 127.0.0.1:0 with its lab in labDir and
 // returns the bound addresses.
-func startService(t *testing.T, labDir string) (sipAddr, dnsAddr string) {
+func startService(t *testing.T, labDir string, tlsProfile ...string) (sipAddr, dnsAddr string) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Lab.Dir = labDir
+	if len(tlsProfile) > 0 {
+		cfg.Edge.TLS.Profile = tlsProfile[0]
+	}
 	cfg.Edge.Listen = "127.0.0.1:0"
 	cfg.Edge.HandshakeTimeout = 2 * time.Second
 	cfg.DNS.Listen = "127.0.0.1:0"
@@ -87,7 +90,7 @@ func TestHealthOfARunningEdge(t *testing.T) {
 				t.Fatalf("exit %d\n%s%s", code, out, stderr)
 			}
 			for _, want := range []string{
-				"sip  OK       127.0.0.1:" + port(t, sipAddr), "TLS 1.3 handshake completed",
+				"sip  OK       127.0.0.1:" + port(t, sipAddr), "TLS 1.2 handshake completed", // the default profile, sfb2015
 				"the Edge certificate (identical to " + filepath.Join(labDir, "edge.pem") + ")",
 				`accepted client certificate "sip.skype.lab"`,
 				"dns  OK       127.0.0.1:" + port(t, dnsAddr), "SOA skype.lab (serial 1) answered authoritatively over UDP and TCP",
@@ -118,7 +121,7 @@ func TestHealthOfARunningEdge(t *testing.T) {
 // which still proves its listener alive, once its own certificate has been checked against the lab CA.
 func TestHealthWithoutAClientCertificateCountsTheRefusal(t *testing.T) {
 	labDir := t.TempDir()
-	sipAddr, dnsAddr := startService(t, labDir)
+	sipAddr, dnsAddr := startService(t, labDir, "modern") // TLS 1.2 and 1.3, for the health client to pick
 	caOnly := t.TempDir()
 	ca, err := os.ReadFile(filepath.Join(labDir, "ca.pem"))
 	if err != nil {
@@ -133,6 +136,7 @@ func TestHealthWithoutAClientCertificateCountsTheRefusal(t *testing.T) {
 		{"1.2", "handshake failure"},    // refused inside the handshake
 	} {
 		t.Run("TLS "+tc.tls, func(t *testing.T) {
+			t.Setenv("EDGESIM_EDGE_TLS_PROFILE", "modern")
 			t.Setenv("EDGESIM_EDGE_TLS_MAX_VERSION", tc.tls)
 			code, out, stderr := cli(t, t.TempDir(), "health", "--timeout", "2s")
 			if code != 0 {

@@ -38,6 +38,7 @@ type ServerConfig struct {
 	Certificate       tls.Certificate
 	RequireClientCert bool   // refuse a handshake without a client certificate, as Expressway-E does
 	MaxTLS            uint16 // 0: Go's default
+	MinTLS            uint16 // 0: Go's default
 	Behaviour         Behaviour
 	Status            int           // Reject; 0: 486 Busy Here
 	Reason            string        // Reject
@@ -94,7 +95,7 @@ func Start(cfg ServerConfig) (*Server, error) {
 	}
 	p := &Server{cfg: cfg, ln: ln, handoff: sipstack.NewHandoffListener(ln.Addr()), closed: make(chan struct{}),
 		certs: map[string]string{}, dialogs: map[string]*sipgo.DialogServerSession{}, changed: make(chan struct{})}
-	p.tlsConf = &tls.Config{Certificates: []tls.Certificate{cfg.Certificate}, MaxVersion: cfg.MaxTLS, ClientAuth: tls.RequestClientCert}
+	p.tlsConf = &tls.Config{Certificates: []tls.Certificate{cfg.Certificate}, MinVersion: cfg.MinTLS, MaxVersion: cfg.MaxTLS, ClientAuth: tls.RequestClientCert}
 	if cfg.RequireClientCert {
 		p.tlsConf.ClientAuth = tls.RequireAnyClientCert
 	}
