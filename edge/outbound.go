@@ -23,6 +23,8 @@ type CallRequest struct {
 	Duration time.Duration // how long an answered call is held before the Edge's BYE
 	Now      time.Time     // the clock certificates are judged by; zero: time.Now
 	CallID   string        // "" → random
+	// IM makes the call an IM session: an INVITE for a message session, then this text as a MESSAGE.
+	IM string
 }
 
 // CallResult is the whole story of one call, including what the Skype client and the Edge log show.
@@ -31,11 +33,12 @@ type CallResult struct {
 	To             string        `json:"to"`
 	Domain         string        `json:"domain"`
 	CallID         string        `json:"call_id"`
+	Method         string        `json:"method"` // INVITE, or SUBSCRIBE for a presence subscription
 	Steps          []Step        `json:"steps"`
 	Target         string        `json:"target,omitempty"`      // the in-domain SRV target tried: host:port
 	PeerAddr       string        `json:"peer_addr,omitempty"`   // ip:port connected to
 	PeerServer     string        `json:"peer_server,omitempty"` // the server certificate's presented name
-	InviteSent     bool          `json:"invite_sent"`
+	InviteSent     bool          `json:"invite_sent"`           // the request (INVITE or SUBSCRIBE) left the Edge
 	Answered       bool          `json:"answered"`
 	EndedBy        string        `json:"ended_by,omitempty"` // answered calls: "edge" or "peer"
 	Status         int           `json:"status"`
@@ -47,6 +50,8 @@ type CallResult struct {
 	EdgeLog        string        `json:"edge_log,omitempty"`
 	Error          string        `json:"error,omitempty"`
 	Elapsed        time.Duration `json:"elapsed_ns"`
+	IMStatus       int           `json:"im_status,omitempty"` // the far end's answer to the IM's MESSAGE
+	Notify         []string      `json:"notify,omitempty"`    // SUBSCRIBE: the NOTIFY bodies that came
 	// Trace is the rules the Edge applied, in order, with what each read (docs/edge-behaviour.md §8).
 	Trace   []policy.Rule   `json:"trace"`
 	Verdict *policy.Verdict `json:"-"` // the Edge's own refusal; nil when the far end decided
@@ -76,86 +81,133 @@ const byeMargin = 10 * time.Second
 
 // Call runs docs/edge-behaviour.md §3 in order and, when every rule passes, sends the INVITE and sees the call through.
 func (o *Outbound) Call(ctx context.Context, req CallRequest, events func(Step)) (res CallResult) {
-	start := time.Now()
-	res = CallResult{From: req.From, To: req.To, CallID: req.CallID}
+	a, ok := o.begin(req, "INVITE", events)
+	defer a.finish(&res)
+	if !ok {
+		return
+	}
+	setup, cancel := context.WithTimeout(ctx, a.req.Timeout)
+	defer cancel()
+	r, ok := o.reachFor(setup, a)
+	if !ok {
+		return
+	}
+	deadline, _ := setup.Deadline()
+	// The call itself may outlive setup by the hold time and the BYE, but never without a bound.
+	callCtx, cancelCall := context.WithDeadline(ctx, deadline.Add(a.req.Duration+byeMargin))
+	defer cancelCall()
+	o.sendInvite(callCtx, a, &r, time.Until(deadline))
+	return
+}
+
+// attempt is what a call and a subscription share: the request, the result being written, its narration.
+type attempt struct {
+	req   CallRequest
+	res   CallResult
+	id    lync.Identity
+	msg   MessageInfo // what the Edge log names the request by
+	emit  func(Step)
+	start time.Time
+	trace *[]policy.Rule
+}
+
+// begin checks the URIs and fills in what the caller left out; false when the request is unusable.
+func (o *Outbound) begin(req CallRequest, method string, events func(Step)) (*attempt, bool) {
+	a := &attempt{req: req, start: time.Now(), res: CallResult{From: req.From, To: req.To, CallID: req.CallID, Method: method}}
 	var mu sync.Mutex // a peer's BYE is reported from sipgo's goroutine
-	emit := func(s Step) {
+	a.emit = func(s Step) {
 		mu.Lock()
 		defer mu.Unlock()
-		res.Steps = append(res.Steps, s)
+		a.res.Steps = append(a.res.Steps, s)
 		if events != nil {
 			events(s)
 		}
 	}
-	defer func() { res.Elapsed = time.Since(start) }()
 	toURI, err := ParseSIPURI(req.To)
 	if err != nil {
-		res.Error = err.Error()
-		return res
+		a.res.Error = err.Error()
+		return a, false
 	}
 	if _, err := ParseSIPURI(req.From); err != nil {
-		res.Error = "from: " + err.Error()
-		return res
+		a.res.Error = "from: " + err.Error()
+		return a, false
 	}
-	res.Domain = toURI.Host
-	id := lync.NewIdentity(o.rand())
-	if res.CallID == "" {
-		res.CallID = o.callID(id)
+	a.res.Domain = toURI.Host
+	a.id = lync.NewIdentity(o.rand())
+	if a.res.CallID == "" {
+		a.res.CallID = o.callID(a.id)
 	}
-	if req.Timeout <= 0 {
-		req.Timeout = defaultCallTimeout
+	if a.req.Timeout <= 0 {
+		a.req.Timeout = defaultCallTimeout
 	}
-	if req.Now.IsZero() {
-		req.Now = time.Now()
+	if a.req.Now.IsZero() {
+		a.req.Now = time.Now()
 	}
-	setup, cancel := context.WithTimeout(ctx, req.Timeout)
-	defer cancel()
-	msg := MessageInfo{StartLine: "INVITE " + toURI.String() + " SIP/2.0", CallID: res.CallID, CSeq: "1 INVITE"}
+	a.msg = MessageInfo{StartLine: method + " " + toURI.String() + " SIP/2.0", CallID: a.res.CallID, CSeq: "1 " + method}
+	return a, true
+}
 
-	r := o.reach(setup, res.Domain, req.Now, emit)
-	defer func() { res.Trace = r.verdict.Trace }()
-	res.Target, res.PeerServer = r.targetHostPort(), r.verdict.PeerServer
+func (a *attempt) finish(res *CallResult) {
+	a.res.Elapsed = time.Since(a.start)
+	*res = a.res
+}
+
+// reachFor applies the rules before the request leaves the Edge; false when the Edge refused.
+func (o *Outbound) reachFor(ctx context.Context, a *attempt) (reached, bool) {
+	r := o.reach(ctx, a.res.Domain, a.req.Now, a.emit)
+	a.res.Trace = r.verdict.Trace
+	a.res.Target, a.res.PeerServer = r.targetHostPort(), r.verdict.PeerServer
 	if r.addr.IsValid() {
-		res.PeerAddr = r.addr.String()
+		a.res.PeerAddr = r.addr.String()
 	}
-	msg.Peer = r.logPeer(res.Domain)
+	a.msg.Peer = r.logPeer(a.res.Domain)
 	if r.refused() {
-		o.refuse(&res, r.verdict, msg)
-		return res
+		o.refuse(&a.res, r.verdict, a.msg)
+		return r, false
 	}
-	deadline, _ := setup.Deadline()
-	// The call itself may outlive setup by the hold time and the BYE, but never without a bound.
-	callCtx, cancelCall := context.WithDeadline(ctx, deadline.Add(req.Duration+byeMargin))
-	defer cancelCall()
-	o.sendInvite(callCtx, &res, &r, req, id, time.Until(deadline), msg, emit)
-	return res
+	return r, true
 }
 
 // sendInvite sends the INVITE over the checked connection and hands the far end's answer to the policy.
-func (o *Outbound) sendInvite(ctx context.Context, res *CallResult, r *reached, req CallRequest, id lync.Identity, answerIn time.Duration, msg MessageInfo, emit func(Step)) {
+func (o *Outbound) sendInvite(ctx context.Context, a *attempt, r *reached, answerIn time.Duration) {
+	res := &a.res
 	res.InviteSent = true
-	out, err := r.conn.Call(ctx, o.invite(req, res.CallID, id, r.conn.LocalAddr().Addr()),
-		sipstack.CallOptions{AnswerTimeout: answerIn, Hold: req.Duration,
-			OnSent: func(m *sipstack.Message) {
-				emit(Step{Kind: StepSent, OK: true, Text: m.StartLine + " → " + r.addr.String(), Detail: sipLines(m)})
-			},
-			OnReceived: func(m *sipstack.Message) {
-				emit(Step{Kind: StepReceived, OK: m.Method != "" || m.Status < 300, Text: m.StartLine, Detail: sipLines(m)})
-			}})
+	sent, received := a.narrate(r)
+	out, err := r.conn.Call(ctx, o.invite(a.req, res.CallID, a.id, r.conn.LocalAddr().Addr()),
+		sipstack.CallOptions{AnswerTimeout: answerIn, Hold: a.req.Duration, OnSent: sent, OnReceived: received, IM: a.req.IM})
 	if err != nil { // the INVITE could not be built: nothing left the Edge
 		res.InviteSent = false
 		res.Error = err.Error()
 		return
 	}
-	a := answerOf(out)
-	r.facts.Answer = &a
-	r.decide(emit)
+	res.IMStatus = out.IMStatus
+	ans := answerOf(out.Kind, out.Final, out.Err, out.ConnErr)
+	o.decideAnswer(a, r, ans, out.EndedBy, out.Err)
+}
+
+// narrate turns the messages of an exchange into steps.
+func (a *attempt) narrate(r *reached) (sent, received func(*sipstack.Message)) {
+	sent = func(m *sipstack.Message) {
+		a.emit(Step{Kind: StepSent, OK: true, Text: m.StartLine + " → " + r.addr.String(), Detail: sipLines(m)})
+	}
+	received = func(m *sipstack.Message) {
+		a.emit(Step{Kind: StepReceived, OK: m.Method != "" || m.Status < 300, Text: m.StartLine, Detail: sipLines(m)})
+	}
+	return sent, received
+}
+
+// decideAnswer hands the far end's answer to the policy and writes what the Skype client sees.
+func (o *Outbound) decideAnswer(a *attempt, r *reached, ans policy.Answer, endedBy string, callErr error) {
+	res := &a.res
+	r.facts.Answer = &ans
+	r.decide(a.emit)
+	res.Trace = r.verdict.Trace
 	v := r.verdict
 	switch {
 	case v.Allow:
-		res.Answered, res.Status, res.Reason, res.EndedBy = true, v.Status, v.Reason, out.EndedBy
-		if out.Err != nil {
-			res.Error = out.Err.Error()
+		res.Answered, res.Status, res.Reason, res.EndedBy = true, v.Status, v.Reason, endedBy
+		if callErr != nil {
+			res.Error = callErr.Error()
 		}
 		res.SkypeView = o.view(res.Status, res.Reason, "")
 	case v.FarEndDiagnostic != "":
@@ -163,25 +215,25 @@ func (o *Outbound) sendInvite(ctx context.Context, res *CallResult, r *reached, 
 		res.DiagnosticCode = policy.DiagnosticCode(v.FarEndDiagnostic)
 		res.SkypeView = o.view(res.Status, res.Reason, v.FarEndDiagnostic)
 	default:
-		if a.Error != "" {
-			res.Error = a.Error
+		if ans.Error != "" {
+			res.Error = ans.Error
 		}
-		o.refuse(res, v, msg)
+		o.refuse(res, v, a.msg)
 	}
 }
 
 // answerOf is the far end's answer as the policy reads it.
-func answerOf(out *sipstack.Outcome) policy.Answer {
-	switch out.Kind {
+func answerOf(kind sipstack.OutcomeKind, final *sipstack.Message, err, connErr error) policy.Answer {
+	switch kind {
 	case sipstack.OutcomeAnswered:
-		return policy.Answer{Kind: policy.Answered, Status: out.Final.Status, Reason: out.Final.Reason}
+		return policy.Answer{Kind: policy.Answered, Status: final.Status, Reason: final.Reason}
 	case sipstack.OutcomeRejected:
-		d, _ := out.Final.Header("ms-diagnostics")
-		return policy.Answer{Kind: policy.Rejected, Status: out.Final.Status, Reason: out.Final.Reason, Diagnostics: d}
+		d, _ := final.Header("ms-diagnostics")
+		return policy.Answer{Kind: policy.Rejected, Status: final.Status, Reason: final.Reason, Diagnostics: d}
 	}
-	a := policy.Answer{Kind: policy.NoAnswer, Error: fmt.Sprintf("%s: %v", out.Kind, out.Err)}
-	if out.Kind == sipstack.OutcomeConnLost {
-		a.Kind, a.TLSAlert = policy.ConnectionLost, out.ConnErr != nil && sipstack.IsTLSAlert(out.ConnErr)
+	a := policy.Answer{Kind: policy.NoAnswer, Error: fmt.Sprintf("%s: %v", kind, err)}
+	if kind == sipstack.OutcomeConnLost {
+		a.Kind, a.TLSAlert = policy.ConnectionLost, connErr != nil && sipstack.IsTLSAlert(connErr)
 	}
 	return a
 }

@@ -42,6 +42,9 @@ func (o *Outbound) invite(req CallRequest, callID string, id lync.Identity, loca
 	}
 	media := lync.NewMedia(local, o.Lab.RTPLow+(o.Lab.RTPLow%2), o.rand())
 	ct, body := p.Offer(media)
+	if req.IM != "" {
+		ct, body = "application/sdp", lync.IMOffer(media)
+	}
 	inv := sipstack.Invite{From: req.From, To: req.To, CallID: callID, CSeq: 1, SDP: body, ContentType: ct,
 		FromTag: id.FromTag, FromParams: p.FromParams(id), Via: o.edgeHostPort(), RecordRoute: o.RecordRoute(),
 		Contact: p.Contact(user, id, o.edgeHostPort())}
@@ -49,4 +52,19 @@ func (o *Outbound) invite(req CallRequest, callID string, id lync.Identity, loca
 		inv.Headers = append(inv.Headers, sipstack.Header{Name: h.Name, Value: h.Value})
 	}
 	return inv
+}
+
+// subscribe is the presence SUBSCRIBE of the Skype user's client, relayed with the Edge's Via.
+func (o *Outbound) subscribe(req CallRequest, callID string, id lync.Identity) sipstack.Subscribe {
+	p := o.Lab.Profile
+	user := lync.Party{URI: req.From}
+	if u, err := ParseSIPURI(req.From); err == nil {
+		user.URI = u.String()
+	}
+	sub := sipstack.Subscribe{From: req.From, To: req.To, CallID: callID, FromTag: id.FromTag, Via: o.edgeHostPort(),
+		Contact: p.Contact(user, id, o.edgeHostPort()), Expires: 0}
+	for _, h := range p.SubscribeHeaders() {
+		sub.Headers = append(sub.Headers, sipstack.Header{Name: h.Name, Value: h.Value})
+	}
+	return sub
 }

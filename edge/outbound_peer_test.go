@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +114,49 @@ func TestOutboundTargetFailover(t *testing.T) {
 	}
 	if got := stepKinds(r.Steps); !strings.HasPrefix(got, "+federation +srv +in-domain +a/aaaa -tcp +a/aaaa +tcp +tls +certificate ") {
 		t.Errorf("steps %s", got)
+	}
+}
+
+// A Skype user's presence fetch across federation: the SUBSCRIBE carries Lync's Event, Accept and
+// ms-benotify, and the far end's NOTIFY comes back with its PIDF document.
+func TestOutboundSubscribe(t *testing.T) {
+	l := newOutLab(t)
+	peer := l.peer(standin.ServerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"})})
+	o := l.open(cmsZone("vcse.cms.steven.lab", peer.Addr().Port()))
+	r := o.Subscribe(context.Background(), CallRequest{From: "sip:stejanss@skype.lab", To: "sip:2000@cms.steven.lab", Timeout: 5 * time.Second}, nil)
+	if !r.Answered || r.Status != 200 || len(r.Notify) != 1 || !strings.Contains(r.Notify[0], "<basic>open</basic>") {
+		t.Fatalf("answered %v status %d notify %q error %q", r.Answered, r.Status, r.Notify, r.Error)
+	}
+	sub, ok := peer.WaitRequest("SUBSCRIBE", time.Second)
+	if !ok {
+		t.Fatal("no SUBSCRIBE reached the far end")
+	}
+	for _, h := range []string{"Event", "Accept", "Supported", "Proxy-Require", "Expires"} {
+		if _, ok := sub.Message.Header(h); !ok {
+			t.Errorf("SUBSCRIBE lacks %s:\n%s", h, sub.Message.Text)
+		}
+	}
+	if v, _ := sub.Message.Header("Proxy-Require"); v != "ms-benotify" {
+		t.Errorf("Proxy-Require %q", v)
+	}
+}
+
+// An IM session: an INVITE for a message session, the text as a MESSAGE in the dialog, then BYE.
+func TestOutboundIM(t *testing.T) {
+	l := newOutLab(t)
+	peer := l.peer(standin.ServerConfig{Certificate: l.cert(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"})})
+	o := l.open(cmsZone("vcse.cms.steven.lab", peer.Addr().Port()))
+	r := o.Call(context.Background(), CallRequest{From: "sip:stejanss@skype.lab", To: "sip:2000@cms.steven.lab", Timeout: 5 * time.Second,
+		IM: "hello from Skype"}, nil)
+	if !r.Answered || r.IMStatus != 200 {
+		t.Fatalf("answered %v IM status %d error %q\n%+v", r.Answered, r.IMStatus, r.Error, r.Steps)
+	}
+	inv, _ := peer.WaitRequest("INVITE", time.Second)
+	if !strings.Contains(inv.Message.Body, "m=message 5060 sip null") {
+		t.Errorf("the INVITE offers no message session:\n%s", inv.Message.Body)
+	}
+	msg, ok := peer.WaitRequest("MESSAGE", time.Second)
+	if !ok || msg.Message.Body != "hello from Skype" {
+		t.Errorf("MESSAGE %+v", msg.Message)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -45,6 +44,8 @@ type CallOptions struct {
 	ByeTimeout    time.Duration    // for the BYE's answer (and a CANCEL's); 0: 2s
 	OnSent        func(m *Message) // each request we send: INVITE, ACK, BYE, CANCEL
 	OnReceived    func(m *Message) // each response, and the peer's BYE
+	// IM, when set, is sent as a MESSAGE inside the dialog once it is ACKed, as Lync's IM sessions do.
+	IM string
 }
 
 // OutcomeKind is how a call that left the Edge ended.
@@ -69,6 +70,7 @@ type Outcome struct {
 	Final     *Message // the final response; nil for NoAnswer and ConnLost
 	EndedBy   string   // answered calls: "edge" or "peer"
 	ByeStatus int      // the answer to our BYE; 0 when none came
+	IMStatus  int      // the answer to the MESSAGE of CallOptions.IM; 0 when none came
 	Err       error    // why NoAnswer or ConnLost, or what went wrong with ACK/BYE
 	ConnErr   error    // the read error that ended the connection, e.g. a TLS alert
 }
@@ -82,24 +84,13 @@ func (c *PeerConn) Call(ctx context.Context, inv Invite, opts CallOptions) (*Out
 	if err != nil {
 		return nil, err
 	}
-	ua, cli, srv, err := c.newUA()
+	cc := &clientCall{conn: c, opts: opts, peerBye: make(chan struct{}), via: inv.Via, ownRR: inv.RecordRoute}
+	att, err := c.attach(ctx, &cc.handlers, func(srv *sipgo.Server) { srv.OnBye(cc.handlers.Wrap(cc.onBye)) })
 	if err != nil {
 		return nil, err
 	}
-	wc := &watchedConn{Conn: c.conn}
-	ln := NewHandoffListener(c.conn.LocalAddr())
-	cc := &clientCall{conn: c, wc: wc, cli: cli, opts: opts, peerBye: make(chan struct{}), via: inv.Via, ownRR: inv.RecordRoute}
-	defer func() {
-		_ = ln.Close()
-		DrainConns(ua, []net.Conn{wc})
-		cc.handlers.Wait()
-		_ = ua.Close()
-	}()
-	srv.OnBye(cc.handlers.Wrap(cc.onBye))
-	go func() { _ = ua.TransportLayer().ServeTLS(ln) }()
-	if err := ln.Hand(ctx, wc, true); err != nil {
-		return nil, fmt.Errorf("sipstack: hand the connection to sipgo: %w", err)
-	}
+	defer att.close()
+	cc.wc, cc.cli = att.wc, att.cli
 	return cc.run(ctx, req)
 }
 
@@ -116,6 +107,37 @@ func (o *CallOptions) fill() {
 	if o.OnReceived == nil {
 		o.OnReceived = func(*Message) {}
 	}
+}
+
+// attached is a sipgo user agent that owns this connection for one exchange.
+type attached struct {
+	cli   *sipgo.Client
+	wc    *watchedConn
+	close func() // closes the connection, waits for sipgo's readers and the handlers, ends the UA
+}
+
+// attach hands the checked connection to a fresh sipgo user agent, with handlers registered first
+// so that nothing the peer sends arrives unheard.
+func (c *PeerConn) attach(ctx context.Context, hg *HandlerGroup, register func(*sipgo.Server)) (*attached, error) {
+	ua, cli, srv, err := c.newUA()
+	if err != nil {
+		return nil, err
+	}
+	wc := &watchedConn{Conn: c.conn}
+	ln := NewHandoffListener(c.conn.LocalAddr())
+	a := &attached{cli: cli, wc: wc, close: func() {
+		_ = ln.Close()
+		DrainConns(ua, []net.Conn{wc})
+		hg.Wait()
+		_ = ua.Close()
+	}}
+	register(srv)
+	go func() { _ = ua.TransportLayer().ServeTLS(ln) }()
+	if err := ln.Hand(ctx, wc, true); err != nil {
+		a.close()
+		return nil, fmt.Errorf("sipstack: hand the connection to sipgo: %w", err)
+	}
+	return a, nil
 }
 
 var errNoDNS = errors.New("sipstack: the outbound call resolves nothing itself")
@@ -261,6 +283,9 @@ func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSess
 		return
 	}
 	cc.opts.OnSent(MessageOf(ack))
+	if cc.opts.IM != "" {
+		cc.sendIM(ctx, sess, target, res.Source(), out)
+	}
 	select {
 	case <-time.After(cc.opts.Hold):
 	case <-cc.peerBye:
@@ -285,6 +310,25 @@ func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSess
 	default:
 		out.Err = fmt.Errorf("BYE: %w", err)
 	}
+}
+
+// sendIM sends the call's text as a MESSAGE in the dialog, bounded like a BYE.
+func (cc *clientCall) sendIM(ctx context.Context, sess *sipgo.DialogClientSession, target sip.Uri, dst string, out *Outcome) {
+	m := sip.NewRequest(sip.MESSAGE, *target.Clone())
+	cc.addVia(m)
+	m.AppendHeader(sip.NewHeader("Content-Type", "text/plain; charset=UTF-8"))
+	m.SetBody([]byte(cc.opts.IM))
+	m.SetDestination(dst)
+	mctx, cancel := context.WithTimeout(ctx, cc.opts.ByeTimeout)
+	defer cancel()
+	res, err := sess.Do(mctx, m)
+	cc.opts.OnSent(MessageOf(m))
+	if err != nil {
+		out.Err = fmt.Errorf("MESSAGE: %w", err)
+		return
+	}
+	cc.opts.OnReceived(MessageOf(res))
+	out.IMStatus = res.StatusCode
 }
 
 // cancel withdraws an INVITE the peer has seen but not answered, briefly: the caller's time is up.
@@ -321,70 +365,4 @@ func (cc *clientCall) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	if err := sess.ReadBye(req, tx); err == nil {
 		cc.byeOnce.Do(func() { close(cc.peerBye) })
 	}
-}
-
-// addVia gives an in-dialog request the Edge's own Via when the INVITE carried one.
-func (cc *clientCall) addVia(req *sip.Request) {
-	if cc.via == "" {
-		return
-	}
-	if v, err := edgeVia(cc.via); err == nil { // the INVITE's Via parsed the same value
-		req.AppendHeader(v)
-	}
-}
-
-// dropRecordRoute removes the Edge's own entry from the answer's Record-Route set: the Edge is the
-// first hop of the route, and its own requests start after it (RFC 3261 §16.12.1.2).
-func dropRecordRoute(res *sip.Response, own string) {
-	if own == "" {
-		return
-	}
-	rrs := res.GetHeaders("record-route")
-	kept := make([]string, 0, len(rrs))
-	for _, h := range rrs {
-		for _, v := range splitRoutes(h.Value()) {
-			if !sameRoute(v, own) {
-				kept = append(kept, v)
-			}
-		}
-	}
-	for _, h := range rrs {
-		res.RemoveHeader(h.Name()) // one at a time, by the name as it was received
-	}
-	for _, v := range kept {
-		res.AppendHeader(sip.NewHeader("Record-Route", v))
-	}
-}
-
-// splitRoutes splits a comma-joined Record-Route value outside <…>.
-func splitRoutes(v string) []string {
-	var out []string
-	depth, start := 0, 0
-	for i, r := range v {
-		switch r {
-		case '<':
-			depth++
-		case '>':
-			depth--
-		case ',':
-			if depth == 0 {
-				out = append(out, strings.TrimSpace(v[start:i]))
-				start = i + 1
-			}
-		}
-	}
-	return append(out, strings.TrimSpace(v[start:]))
-}
-
-// sameRoute compares two route entries by their URI, which is what identifies the hop.
-func sameRoute(a, b string) bool {
-	uri := func(s string) string {
-		if i := strings.IndexByte(s, '<'); i >= 0 {
-			if j := strings.IndexByte(s[i:], '>'); j > 0 {
-				return strings.ToLower(s[i+1 : i+j])
-			}
-		}
-		return strings.ToLower(strings.TrimSpace(s))
-	}
-	return uri(a) == uri(b)
 }

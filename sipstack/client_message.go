@@ -71,60 +71,15 @@ func OfferSDP(ip string, port int) []byte {
 }
 
 func (c *PeerConn) buildInvite(inv Invite) (*sip.Request, error) {
-	to, toName, err := parseAddress(inv.To)
-	if err != nil {
-		return nil, fmt.Errorf("sipstack: to %q: %w", inv.To, err)
-	}
-	from, fromName, err := parseAddress(inv.From)
-	if err != nil {
-		return nil, fmt.Errorf("sipstack: from %q: %w", inv.From, err)
-	}
-	callID := inv.CallID
-	if callID == "" {
-		callID = strings.ToLower(newTag())
-	}
-	seq := inv.CSeq
-	if seq == 0 {
-		seq = 1
-	}
 	sdp := inv.SDP
 	if sdp == nil {
 		sdp = OfferSDP(c.LocalAddr().Addr().String(), 50100)
 	}
-	req := sip.NewRequest(sip.INVITE, *to.Clone())
-	if inv.Via != "" {
-		via, err := edgeVia(inv.Via)
-		if err != nil {
-			return nil, err
-		}
-		req.AppendHeader(via)
-		mf := sip.MaxForwardsHeader(70)
-		req.AppendHeader(&mf)
-	}
-	cid := sip.CallIDHeader(callID)
-	tag := inv.FromTag
-	if tag == "" {
-		tag = sip.GenerateTagN(16)
-	}
-	fromParams := sip.HeaderParams{{K: "tag", V: tag}}
-	for _, p := range inv.FromParams {
-		fromParams = append(fromParams, sip.HeaderKV{K: p[0], V: p[1]})
-	}
-	req.AppendHeader(&sip.FromHeader{DisplayName: fromName, Address: from, Params: fromParams})
-	req.AppendHeader(&sip.ToHeader{DisplayName: toName, Address: to, Params: sip.NewParams()})
-	req.AppendHeader(&cid)
-	req.AppendHeader(&sip.CSeqHeader{SeqNo: seq, MethodName: sip.INVITE})
-	if inv.RecordRoute != "" {
-		req.AppendHeader(sip.NewHeader("Record-Route", inv.RecordRoute))
-	}
-	if inv.Contact != "" {
-		req.AppendHeader(sip.NewHeader("Contact", inv.Contact))
-	}
-	if len(inv.Headers) == 0 {
-		req.AppendHeader(sip.NewHeader("User-Agent", c.cfg.userAgent()))
-	}
-	for _, h := range inv.Headers {
-		req.AppendHeader(sip.NewHeader(h.Name, h.Value))
+	req, err := c.buildRequest(sip.INVITE, requestLine{From: inv.From, To: inv.To, CallID: inv.CallID, CSeq: inv.CSeq,
+		FromTag: inv.FromTag, FromParams: inv.FromParams, Via: inv.Via, RecordRoute: inv.RecordRoute, Contact: inv.Contact,
+		Headers: inv.Headers})
+	if err != nil {
+		return nil, err
 	}
 	ct := inv.ContentType
 	if ct == "" {
@@ -132,8 +87,75 @@ func (c *PeerConn) buildInvite(inv Invite) (*sip.Request, error) {
 	}
 	req.AppendHeader(sip.NewHeader("Content-Type", ct))
 	req.SetBody(sdp)
+	return req, nil
+}
+
+// requestLine is what starts a dialog: the parties, the ids and the Edge's own headers.
+type requestLine struct {
+	From, To, CallID string
+	CSeq             uint32
+	FromTag          string
+	FromParams       [][2]string
+	Via, RecordRoute string
+	Contact          string
+	Headers          []Header
+}
+
+// buildRequest writes the headers of a dialog-starting request in the order a Lync client does,
+// bound to this connection: sipgo must neither resolve the callee's host nor dial anew.
+func (c *PeerConn) buildRequest(method sip.RequestMethod, l requestLine) (*sip.Request, error) {
+	to, toName, err := parseAddress(l.To)
+	if err != nil {
+		return nil, fmt.Errorf("sipstack: to %q: %w", l.To, err)
+	}
+	from, fromName, err := parseAddress(l.From)
+	if err != nil {
+		return nil, fmt.Errorf("sipstack: from %q: %w", l.From, err)
+	}
+	callID := l.CallID
+	if callID == "" {
+		callID = strings.ToLower(newTag())
+	}
+	seq := l.CSeq
+	if seq == 0 {
+		seq = 1
+	}
+	req := sip.NewRequest(method, *to.Clone())
+	if l.Via != "" {
+		via, err := edgeVia(l.Via)
+		if err != nil {
+			return nil, err
+		}
+		req.AppendHeader(via)
+		mf := sip.MaxForwardsHeader(70)
+		req.AppendHeader(&mf)
+	}
+	tag := l.FromTag
+	if tag == "" {
+		tag = sip.GenerateTagN(16)
+	}
+	fromParams := sip.HeaderParams{{K: "tag", V: tag}}
+	for _, p := range l.FromParams {
+		fromParams = append(fromParams, sip.HeaderKV{K: p[0], V: p[1]})
+	}
+	cid := sip.CallIDHeader(callID)
+	req.AppendHeader(&sip.FromHeader{DisplayName: fromName, Address: from, Params: fromParams})
+	req.AppendHeader(&sip.ToHeader{DisplayName: toName, Address: to, Params: sip.NewParams()})
+	req.AppendHeader(&cid)
+	req.AppendHeader(&sip.CSeqHeader{SeqNo: seq, MethodName: method})
+	if l.RecordRoute != "" {
+		req.AppendHeader(sip.NewHeader("Record-Route", l.RecordRoute))
+	}
+	if l.Contact != "" {
+		req.AppendHeader(sip.NewHeader("Contact", l.Contact))
+	}
+	if len(l.Headers) == 0 {
+		req.AppendHeader(sip.NewHeader("User-Agent", c.cfg.userAgent()))
+	}
+	for _, h := range l.Headers {
+		req.AppendHeader(sip.NewHeader(h.Name, h.Value))
+	}
 	req.SetTransport("TLS")
-	// An IP literal: sipgo must neither resolve the callee's host nor dial anew.
 	req.SetDestination(c.addr.String())
 	return req, nil
 }

@@ -10,16 +10,22 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/edgesim/edgesim/edge"
 )
 
+// callFlags are what call and subscribe take from the command line.
+type callFlags struct {
+	from              string
+	timeout, duration time.Duration
+	asJSON            bool
+	im                string
+	subscribe         bool
+}
+
 func (a *app) callCmd() *cobra.Command {
-	var (
-		from              string
-		timeout, duration time.Duration
-		asJSON            bool
-	)
+	var fl callFlags
 	c := &cobra.Command{
 		Use:   "call SIP-URI",
 		Short: "Call a federated user as a Skype user: the Edge's outbound checks, then the INVITE (exit 0 answered, 1 refused or failed)",
@@ -34,22 +40,44 @@ final answer. No running 'edgesim run' is needed: with dns.resolver embedded the
 in-process.`,
 		Example: `  edgesim call sip:2000@acano.steven.lab
   edgesim call sip:2000@cms.steven.lab --from sip:alice@skype.lab --timeout 5s
-  edgesim call sip:2000@acano.steven.lab --duration 10s --json`,
+  edgesim call sip:2000@acano.steven.lab --duration 10s --json
+  edgesim call sip:2000@acano.steven.lab --im "hello from Skype"`,
 		Args: args(cobra.ExactArgs(1)),
-		RunE: func(_ *cobra.Command, argv []string) error {
-			return a.runCall(argv[0], from, timeout, duration, asJSON)
-		},
+		RunE: func(_ *cobra.Command, argv []string) error { return a.runCall(argv[0], fl) },
 	}
 	f := c.Flags()
-	f.StringVar(&from, "from", "", "the calling Skype user (default sip:stejanss@<first edge.domains entry>)")
-	f.DurationVar(&timeout, "timeout", 10*time.Second, "bound on DNS, connect, TLS and the final answer together")
-	f.DurationVar(&duration, "duration", 2*time.Second, "how long an answered call is held before BYE")
-	f.BoolVar(&asJSON, "json", false, "print one JSON result object instead of the steps")
+	callFlagSet(f, &fl)
+	f.DurationVar(&fl.duration, "duration", 2*time.Second, "how long an answered call is held before BYE")
+	f.StringVar(&fl.im, "im", "", "an IM session instead of audio: INVITE for a message session, then this text as a MESSAGE")
 	return c
 }
 
-// runCall places one call; from "" is the default Skype user of the first edge.domains entry.
-func (a *app) runCall(to, from string, timeout, duration time.Duration, asJSON bool) error {
+func (a *app) subscribeCmd() *cobra.Command {
+	fl := callFlags{subscribe: true}
+	c := &cobra.Command{
+		Use:   "subscribe SIP-URI",
+		Short: "Fetch a federated contact's presence as a Skype user: the Edge's outbound checks, then a SUBSCRIBE (exit 0 on a 2xx)",
+		Long: `Watch a federated contact's presence from a Skype user, as Lync does across federation: the same
+outbound rules as a call, then SUBSCRIBE with Event: presence, Lync's Accept list and ms-benotify, and
+Expires: 0 (a one-shot fetch). The first NOTIFY's body is printed; the far end ends the subscription.`,
+		Example: `  edgesim subscribe sip:2000@acano.steven.lab
+  edgesim subscribe sip:2000@acano.steven.lab --json`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(_ *cobra.Command, argv []string) error { return a.runCall(argv[0], fl) },
+	}
+	callFlagSet(c.Flags(), &fl)
+	return c
+}
+
+func callFlagSet(f *pflag.FlagSet, fl *callFlags) {
+	f.StringVar(&fl.from, "from", "", "the Skype user (default sip:stejanss@<first edge.domains entry>)")
+	f.DurationVar(&fl.timeout, "timeout", 10*time.Second, "bound on DNS, connect, TLS and the final answer together")
+	f.BoolVar(&fl.asJSON, "json", false, "print one JSON result object instead of the steps")
+}
+
+// runCall places one call or subscription; from "" is the default Skype user of the first edge.domains entry.
+func (a *app) runCall(to string, fl callFlags) error {
+	from, timeout, duration, asJSON := fl.from, fl.timeout, fl.duration, fl.asJSON
 	if _, err := edge.ParseSIPURI(to); err != nil {
 		return usageErr(err)
 	}
@@ -74,17 +102,31 @@ func (a *app) runCall(to, from string, timeout, duration time.Duration, asJSON b
 	defer stop()
 	var events func(edge.Step)
 	if !asJSON {
-		fmt.Fprintf(a.stdout, "Calling %s from %s through Edge %s\n", to, from, cfg.Edge.FQDN)
+		verb := "Calling"
+		if fl.subscribe {
+			verb = "Subscribing to"
+		}
+		fmt.Fprintf(a.stdout, "%s %s from %s through Edge %s\n", verb, to, from, cfg.Edge.FQDN)
 		events = func(s edge.Step) { printStep(a.stdout, s) }
 	}
 	o := &edge.Outbound{Lab: lab, Logger: log}
-	res := o.Call(ctx, edge.CallRequest{From: from, To: to, Timeout: timeout, Duration: duration}, events)
+	req := edge.CallRequest{From: from, To: to, Timeout: timeout, Duration: duration, IM: fl.im}
+	res := o.Call
+	if fl.subscribe {
+		res = o.Subscribe
+	}
+	out := res(ctx, req, events)
 	if asJSON {
-		if err := writeJSON(a.stdout, res); err != nil {
-			return err
-		}
-	} else {
-		printCallResult(a.stdout, res, lab.EdgeLogFile)
+		return callOutcome(out, writeJSON(a.stdout, out))
+	}
+	printCallResult(a.stdout, out, lab.EdgeLogFile)
+	return callOutcome(out, nil)
+}
+
+// callOutcome is the exit code: 0 answered, 1 refused or failed.
+func callOutcome(res edge.CallResult, err error) error {
+	if err != nil {
+		return err
 	}
 	if !res.Answered {
 		return errFailed
@@ -119,8 +161,16 @@ func sipDetailWanted(startLine string) bool {
 func printCallResult(w io.Writer, r edge.CallResult, logFile string) {
 	fmt.Fprintln(w)
 	switch {
+	case r.Answered && r.Method == "SUBSCRIBE":
+		fmt.Fprintf(w, "Result: subscription accepted %d %s, %d NOTIFY (%s)\n", r.Status, r.Reason, len(r.Notify), r.Elapsed.Round(time.Millisecond))
+		for _, n := range r.Notify {
+			fmt.Fprintf(w, "%s", crlfToLF(n))
+		}
 	case r.Answered:
 		fmt.Fprintf(w, "Result: answered %d %s, hung up by the %s (%s)\n", r.Status, r.Reason, r.EndedBy, r.Elapsed.Round(time.Millisecond))
+		if r.IMStatus != 0 {
+			fmt.Fprintf(w, "  the IM's MESSAGE was answered %d\n", r.IMStatus)
+		}
 	case r.Status == 0:
 		fmt.Fprintf(w, "Result: failed: %s\n", r.Error)
 		return

@@ -161,3 +161,18 @@ func TestCallUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSubscribeAndIM(t *testing.T) {
+	dir, peer := outboundDir(t, "vcse.cms.steven.lab", standin.Answer)
+	code, out, errb := callProcess(t, dir, "subscribe", "sip:2000@cms.steven.lab")
+	if code != exitOK || !strings.Contains(out, "Result: subscription accepted 200 OK, 1 NOTIFY") || !strings.Contains(out, "<basic>open</basic>") {
+		t.Errorf("subscribe: exit %d\n%s\n%s", code, out, errb)
+	}
+	code, out, errb = callProcess(t, dir, "call", "sip:2000@cms.steven.lab", "--im", "hello", "--duration", "10ms")
+	if code != exitOK || !strings.Contains(out, "the IM's MESSAGE was answered 200") {
+		t.Errorf("call --im: exit %d\n%s\n%s", code, out, errb)
+	}
+	if _, ok := peer.WaitRequest("MESSAGE", 0); !ok {
+		t.Errorf("the far end got %v", peer.Requests())
+	}
+}

@@ -65,3 +65,30 @@ func (p Profile) AnswerHeaders() []Header {
 	}
 	return append(hs, Header{"Supported", "ms-dialog-route-set-update"}, Header{"Allow", lyncAllow})
 }
+
+// lyncPresenceAccept is the Accept list of a Lync client's presence SUBSCRIBE (pidgin-sipe's emulation
+// of it; docs/edge-behaviour.md §7 says what is unconfirmed).
+const lyncPresenceAccept = "application/msrtc-event-categories+xml, text/xml+msrtc.pidf, application/xpidf+xml, application/pidf+xml, application/rlmi+xml, multipart/related"
+
+// SubscribeHeaders are the client's own headers of a presence SUBSCRIBE, after the mandatory ones.
+func (p Profile) SubscribeHeaders() []Header {
+	hs := []Header{{"User-Agent", p.UserAgent()}, {"Event", "presence"}}
+	if p == Plain {
+		return append(hs, Header{"Accept", "application/pidf+xml"})
+	}
+	return append(hs, Header{"Accept", lyncPresenceAccept}, Header{"Supported", "ms-benotify"},
+		Header{"Proxy-Require", "ms-benotify"}, Header{"Supported", "ms-piggyback-first-notify"})
+}
+
+// IMOffer is the SDP of an IM session: Lync invites to a message session, then sends MESSAGEs in it.
+func IMOffer(m Media) []byte {
+	ver := m.ipVer()
+	ip := m.Addr.String()
+	return []byte("v=0\r\n" +
+		"o=- 0 0 IN " + ver + " " + ip + "\r\n" +
+		"s=session\r\n" +
+		"c=IN " + ver + " " + ip + "\r\n" +
+		"t=0 0\r\n" +
+		"m=message 5060 sip null\r\n" +
+		"a=accept-types:text/plain multipart/alternative image/gif text/rtf text/html application/x-ms-ink application/ms-imdn+xml text/x-msmsgsinvite\r\n")
+}

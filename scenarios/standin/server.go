@@ -144,6 +144,8 @@ func (p *Server) startSIP() error {
 		}
 	}))
 	srv.OnCancel(h(func(req *sip.Request, tx sip.ServerTransaction) { p.record(req) }))
+	srv.OnSubscribe(h(p.onSubscribe))
+	srv.OnMessage(h(p.onMessage))
 	go func() { _ = srv.ServeTLS(p.handoff) }()
 	return nil
 }
@@ -324,6 +326,9 @@ func (p *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	body, err := sipstack.AnswerSDP(req.Body(), net.IPv4(127, 0, 0, 1), 52000)
+	if isMessageSession(req.Body()) {
+		body, err = messageSessionAnswer, nil
+	}
 	if err != nil {
 		_ = d.Respond(488, "Not Acceptable Here", nil)
 		return
