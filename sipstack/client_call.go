@@ -70,7 +70,7 @@ func (c *PeerConn) Call(ctx context.Context, inv Invite, opts CallOptions) (*Out
 	if err != nil {
 		return nil, err
 	}
-	wc := &watchedConn{Conn: c.conn}
+	wc := &watchedConn{Conn: c.plain()}
 	ln := NewHandoffListener(c.conn.LocalAddr())
 	cc := &clientCall{conn: c, wc: wc, cli: cli, opts: opts, peerBye: make(chan struct{})}
 	defer func() {
