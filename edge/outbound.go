@@ -61,6 +61,8 @@ type Outbound struct {
 	// an ephemeral port while DNS, the steps, the diagnostics and the Edge log keep the zone's 5061.
 	// nil dials what DNS said.
 	DialAddr func(target policy.SRVTarget, resolved netip.AddrPort) netip.AddrPort
+	// Recorder, when set, records each call and check as an attempt, with its connection's bytes.
+	Recorder *Recorder
 }
 
 // Call places req with the lab's configuration and Edge log; events hears each step as it happens.
@@ -85,6 +87,11 @@ func (o *Outbound) Call(ctx context.Context, req CallRequest, events func(Step))
 		if events != nil {
 			events(s)
 		}
+	}
+	if o.Recorder != nil {
+		var done func(CallResult)
+		ctx, done = o.Recorder.beginCall(ctx, start)
+		defer func() { done(res) }() // runs last, once the result is whole
 	}
 	defer func() { res.Elapsed = time.Since(start) }()
 	toURI, err := ParseSIPURI(req.To)

@@ -121,11 +121,10 @@ func (c *edgeConn) Write(b []byte) (int, error) {
 	if err := c.Conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
 		return 0, err
 	}
-	n, err := c.Conn.Write(b)
-	if c.tap != nil && n > 0 {
-		c.tap.Plain(true, time.Now(), b[:n])
+	if c.tap != nil {
+		c.tap.Plain(true, time.Now(), b)
 	}
-	return n, err
+	return c.Conn.Write(b)
 }
 
 // ConnID is the connection number the Edge echoes as ms-received-cid.

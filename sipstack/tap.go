@@ -19,6 +19,7 @@ type Tap interface {
 type ConnTap interface {
 	Wire(out bool, t time.Time, b []byte)  // TCP payload as it crossed the socket, TLS records and alerts included
 	Plain(out bool, t time.Time, b []byte) // the SIP text inside TLS
+	// Outgoing bytes are heard just before they are written, so nothing the peer answers comes first.
 	Handshake(cs tls.ConnectionState, took time.Duration, err error)
 	Closed(t time.Time)
 }
@@ -38,12 +39,10 @@ func (c *tapConn) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// Write is heard before it is written, so that a record never shows the peer's answer ahead of it.
 func (c *tapConn) Write(b []byte) (int, error) {
-	n, err := c.Conn.Write(b)
-	if n > 0 {
-		c.tap.Wire(true, time.Now(), b[:n])
-	}
-	return n, err
+	c.tap.Wire(true, time.Now(), b)
+	return c.Conn.Write(b)
 }
 
 func (c *tapConn) Close() error {
@@ -84,11 +83,8 @@ func (c *plainTap) Read(b []byte) (int, error) {
 }
 
 func (c *plainTap) Write(b []byte) (int, error) {
-	n, err := c.Conn.Write(b)
-	if n > 0 {
-		c.tap.Plain(true, time.Now(), b[:n])
-	}
-	return n, err
+	c.tap.Plain(true, time.Now(), b)
+	return c.Conn.Write(b)
 }
 
 // plain is the connection sipgo reads and writes SIP text on, tapped when the dial was.
