@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"net"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,8 +14,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/config"
 	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/labdns"
+	"github.com/edgesim/edgesim/metrics"
 	"github.com/edgesim/edgesim/scenarios/standin"
 	"github.com/edgesim/edgesim/sipstack"
 )
@@ -51,7 +54,7 @@ func BenchmarkInboundCall(b *testing.B) {
 	base := startBaseline(b, e.lab.EdgeCert)
 	targets := []struct {
 		name, addr string
-	}{{"baseline-sipgo", base}, {"edge-allow-all", startAllowAll(b, e.lab)}, {"edge", e.addr}}
+	}{{"baseline-sipgo", base}, {"edge-allow-all", startAllowAll(b, e.lab)}, {"edge", e.addr}, {"edge-recording", startRecordingAll(b, e.lab.Config.Lab.Dir)}}
 	for _, mode := range []string{"persistent-conn", "new-conn-per-call"} {
 		for _, tg := range targets {
 			b.Run(mode+"/"+tg.name, func(b *testing.B) {
@@ -180,4 +183,33 @@ func BenchmarkInboundLoad(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 		})
 	}
+}
+
+// startRecordingAll is the Edge with recording and every output on: pcapng, key log, HEP to a local
+// UDP socket, JSONL and metrics. Its peers' certificates come from its own lab CA, like e's.
+func startRecordingAll(b *testing.B, labDir string) string {
+	b.Helper()
+	dir := b.TempDir()
+	sink, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = sink.Close() })
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			if _, _, err := sink.ReadFrom(buf); err != nil {
+				return
+			}
+		}
+	}()
+	rec, err := NewRecorder(RecordOptions{PCAPNG: filepath.Join(dir, "b.pcapng"), KeyLog: filepath.Join(dir, "keys"),
+		HEP: "udp:" + sink.LocalAddr().String(), JSONL: filepath.Join(dir, "a.jsonl"), Metrics: metrics.New("bench"), Logger: zerolog.Nop()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = rec.Close() })
+	e := startEdgeWith(b, zerolog.Nop(), ServiceOptions{Recorder: rec}, withZones(acanoCorrect),
+		func(c *config.Config) { c.Lab.Dir = labDir }) // the same lab CA, so e's peers are trusted
+	return e.addr
 }

@@ -65,6 +65,12 @@ func startEdge(t testing.TB, opts ...edgeOption) *testEdge {
 
 func startEdgeLogging(t testing.TB, log zerolog.Logger, opts ...edgeOption) *testEdge {
 	t.Helper()
+	return startEdgeWith(t, log, ServiceOptions{}, opts...)
+}
+
+// startEdgeWith is startEdgeLogging with service options; the Edge log always goes to a buffer.
+func startEdgeWith(t testing.TB, log zerolog.Logger, so ServiceOptions, opts ...edgeOption) *testEdge {
+	t.Helper()
 	cfg := config.Default()
 	cfg.Lab.Dir = t.TempDir()
 	cfg.Edge.Listen = "127.0.0.1:0"
@@ -98,7 +104,8 @@ func startEdgeLogging(t testing.TB, log zerolog.Logger, opts ...edgeOption) *tes
 		t.Fatal(err)
 	}
 	e := &testEdge{t: t, lab: lab, edgeLog: &LogBuffer{}}
-	e.svc, err = NewService(lab, log, ServiceOptions{EdgeLog: e.edgeLog})
+	so.EdgeLog = e.edgeLog
+	e.svc, err = NewService(lab, log, so)
 	if err != nil {
 		t.Fatal(err)
 	}

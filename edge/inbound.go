@@ -15,17 +15,28 @@ import (
 // the pure policy, looks up the SRV record when the policy asks for it, writes the Edge-log record and
 // tells the SIP layer what to send.
 func (s *Service) Decide(ctx context.Context, r *sipstack.Request) sipstack.Decision {
+	var dns *dnsCollector
+	if s.rec != nil {
+		dns = &dnsCollector{}
+		ctx = withDNS(ctx, dns)
+	}
 	v := s.DecideInbound(ctx, r)
 	if s.onVerdict != nil {
 		s.onVerdict(r, v)
 	}
 	peer := FormatPeer(presentedName(r), int(r.Source.Port()))
 	if v.Allow {
+		if s.rec != nil {
+			s.rec.Verdict(r, v, "", dns.list())
+		}
 		s.log.Info().Str("method", r.Method).Str("call_id", r.CallID).Str("peer", peer).
 			Str("domain", v.Domain).Str("matched_fqdn", v.MatchedFQDN).Msg("federated request accepted")
 		return sipstack.Decision{Allow: true}
 	}
-	s.record(v, MessageInfo{StartLine: r.StartLine, CallID: r.CallID, CSeq: r.CSeq, Peer: peer})
+	text := s.record(v, MessageInfo{StartLine: r.StartLine, CallID: r.CallID, CSeq: r.CSeq, Peer: peer})
+	if s.rec != nil {
+		s.rec.Verdict(r, v, text, dns.list())
+	}
 	d := sipstack.Decision{Status: v.Status, Reason: v.Reason}
 	if s.annotated && v.Diagnostic != nil {
 		d.Headers = []sipstack.Header{{Name: "ms-diagnostics", Value: v.Diagnostic.Header(s.lab.Config.Edge.FQDN)}}
@@ -39,7 +50,7 @@ func (s *Service) DecideInbound(ctx context.Context, r *sipstack.Request) policy
 	f := inboundFacts(r, s.now())
 	v := s.lab.Policy.DecideInbound(f)
 	if v.Pending != nil && v.Pending.Fact == policy.NeedSRV {
-		srv := LookupSRV(ctx, s.lab.Resolver, v.Pending.Domain)
+		srv := LookupSRV(ctx, s.rec.resolverFor(s.lab.Resolver), v.Pending.Domain)
 		f.SRV = &srv
 		v = s.lab.Policy.DecideInbound(f)
 	}
@@ -71,15 +82,20 @@ func LookupSRV(ctx context.Context, r labdns.Resolver, domain string) policy.SRV
 	return policy.SRVResult{Targets: out}
 }
 
-// record writes a refusal to the Edge log and, with the same fields, to the process log.
-func (s *Service) record(v policy.Verdict, msg MessageInfo) {
+// record writes a refusal to the Edge log and, with the same fields, to the process log. It returns
+// the Edge-log record as written when the attempt record wants it, "" otherwise.
+func (s *Service) record(v policy.Verdict, msg MessageInfo) string {
 	if v.Record == nil {
 		s.log.Warn().Int("status", v.Status).Str("reason", v.Reason).Str("call_id", msg.CallID).Str("peer", msg.Peer).Msg("request refused")
-		return
+		return ""
 	}
 	h, err := s.edgeLog.Write(*v.Record, msg)
 	if err != nil {
 		s.log.Error().Err(err).Msg("could not write the Edge log")
+	}
+	text := ""
+	if s.rec != nil {
+		text = string(AppendRecord(nil, h, *v.Record, msg))
 	}
 	ev := s.log.Warn()
 	if v.Record.Level == policy.LevelError {
@@ -93,4 +109,5 @@ func (s *Service) record(v policy.Verdict, msg MessageInfo) {
 		Str("text", v.Record.Text).Str("sip_start_line", msg.StartLine).Str("sip_call_id", msg.CallID).
 		Str("sip_cseq", msg.CSeq).Str("peer", msg.Peer).Str("data", v.Record.DataLine()).
 		Uint32("correlation", h.Correlation).Msg("federated request refused")
+	return text
 }

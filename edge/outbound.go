@@ -67,6 +67,8 @@ type Outbound struct {
 	// an ephemeral port while DNS, the steps, the diagnostics and the Edge log keep the zone's 5061.
 	// nil dials what DNS said.
 	DialAddr func(target policy.SRVTarget, resolved netip.AddrPort) netip.AddrPort
+	// Recorder, when set, records each call and check as an attempt, with its connection's bytes.
+	Recorder *Recorder
 }
 
 // Call places req with the lab's configuration and Edge log; events hears each step as it happens.
@@ -81,7 +83,7 @@ const byeMargin = 10 * time.Second
 
 // Call runs docs/edge-behaviour.md §3 in order and, when every rule passes, sends the INVITE and sees the call through.
 func (o *Outbound) Call(ctx context.Context, req CallRequest, events func(Step)) (res CallResult) {
-	a, ok := o.begin(req, "INVITE", events)
+	ctx, a, ok := o.begin(ctx, req, "INVITE", events)
 	defer a.finish(&res)
 	if !ok {
 		return
@@ -108,12 +110,15 @@ type attempt struct {
 	msg   MessageInfo // what the Edge log names the request by
 	emit  func(Step)
 	start time.Time
-	trace *[]policy.Rule
+	done  func(CallResult) // the recorder's, once the result is whole
 }
 
 // begin checks the URIs and fills in what the caller left out; false when the request is unusable.
-func (o *Outbound) begin(req CallRequest, method string, events func(Step)) (*attempt, bool) {
+func (o *Outbound) begin(ctx context.Context, req CallRequest, method string, events func(Step)) (context.Context, *attempt, bool) {
 	a := &attempt{req: req, start: time.Now(), res: CallResult{From: req.From, To: req.To, CallID: req.CallID, Method: method}}
+	if o.Recorder != nil {
+		ctx, a.done = o.Recorder.beginCall(ctx, a.start)
+	}
 	var mu sync.Mutex // a peer's BYE is reported from sipgo's goroutine
 	a.emit = func(s Step) {
 		mu.Lock()
@@ -126,11 +131,11 @@ func (o *Outbound) begin(req CallRequest, method string, events func(Step)) (*at
 	toURI, err := ParseSIPURI(req.To)
 	if err != nil {
 		a.res.Error = err.Error()
-		return a, false
+		return ctx, a, false
 	}
 	if _, err := ParseSIPURI(req.From); err != nil {
 		a.res.Error = "from: " + err.Error()
-		return a, false
+		return ctx, a, false
 	}
 	a.res.Domain = toURI.Host
 	a.id = lync.NewIdentity(o.rand())
@@ -144,12 +149,15 @@ func (o *Outbound) begin(req CallRequest, method string, events func(Step)) (*at
 		a.req.Now = time.Now()
 	}
 	a.msg = MessageInfo{StartLine: method + " " + toURI.String() + " SIP/2.0", CallID: a.res.CallID, CSeq: "1 " + method}
-	return a, true
+	return ctx, a, true
 }
 
 func (a *attempt) finish(res *CallResult) {
 	a.res.Elapsed = time.Since(a.start)
 	*res = a.res
+	if a.done != nil {
+		a.done(a.res)
+	}
 }
 
 // reachFor applies the rules before the request leaves the Edge; false when the Edge refused.

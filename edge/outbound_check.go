@@ -48,6 +48,11 @@ func (l *Lab) Check(ctx context.Context, domain string) CheckReport {
 // no Edge-log record, since no message was refused.
 func (o *Outbound) Check(ctx context.Context, domain string, now time.Time, events func(Step)) CheckReport {
 	rep := CheckReport{Domain: policy.Normalize(domain)}
+	if o.Recorder != nil {
+		var done func(CheckReport)
+		ctx, done = o.Recorder.beginCheck(ctx, time.Now())
+		defer func() { done(rep) }()
+	}
 	emit := func(s Step) {
 		rep.Steps = append(rep.Steps, s)
 		if events != nil {

@@ -77,7 +77,7 @@ func (o *Outbound) reach(ctx context.Context, domain string, now time.Time, emit
 		need := *r.verdict.Pending
 		switch need.Fact {
 		case policy.NeedSRV:
-			srv := LookupSRV(ctx, o.Lab.Resolver, need.Domain)
+			srv := LookupSRV(ctx, o.Recorder.resolverFor(o.Lab.Resolver), need.Domain)
 			r.facts.SRV = &srv
 			emit(srvStep(need.Domain, srv))
 		case policy.NeedHost:
@@ -94,7 +94,7 @@ func (o *Outbound) reach(ctx context.Context, domain string, now time.Time, emit
 }
 
 func (o *Outbound) lookupHost(ctx context.Context, t policy.SRVTarget, emit func(Step)) policy.HostResult {
-	addrs, err := o.Lab.Resolver.LookupHost(ctx, t.Target)
+	addrs, err := o.Recorder.resolverFor(o.Lab.Resolver).LookupHost(ctx, t.Target)
 	if err != nil {
 		emit(Step{Kind: StepAddress, Text: err.Error()})
 		return policy.HostResult{Error: err.Error()}
@@ -111,6 +111,7 @@ func (o *Outbound) dial(ctx context.Context, r *reached, need policy.Need, now t
 	dr := policy.DialResult{Target: t, Addr: need.Addr}
 	var chain []*x509.Certificate
 	cfg := o.clientConfig(emit)
+	cfg.Tap, cfg.KeyLog = o.Recorder.clientHooks(ctx)
 	cfg.Verify = func(cs tls.ConnectionState) error {
 		chain = cs.PeerCertificates
 		if v, _ := r.policy.CheckPeer(cs.PeerCertificates, []string{t.Target}, x509.ExtKeyUsageServerAuth, now); !v.Allow {

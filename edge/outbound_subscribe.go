@@ -13,7 +13,7 @@ import (
 // (docs/edge-behaviour.md §3), then a SUBSCRIBE for Event: presence whose first NOTIFY is awaited.
 // With Expires: 0 the far end sends one NOTIFY and ends the subscription, so nothing is left behind.
 func (o *Outbound) Subscribe(ctx context.Context, req CallRequest, events func(Step)) (res CallResult) {
-	a, ok := o.begin(req, "SUBSCRIBE", events)
+	ctx, a, ok := o.begin(ctx, req, "SUBSCRIBE", events)
 	defer a.finish(&res)
 	if !ok {
 		return

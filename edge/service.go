@@ -27,6 +27,7 @@ type Service struct {
 	annotated bool
 	now       func() time.Time
 	onVerdict func(*sipstack.Request, policy.Verdict)
+	rec       *Recorder // nil: recording off
 }
 
 // ServiceOptions are the seams tests and scenarios use; zero values mean "as configured".
@@ -37,13 +38,15 @@ type ServiceOptions struct {
 	// OnVerdict hears every decision on a request, with its trace; it runs on the request's goroutine,
 	// so it must not block.
 	OnVerdict func(*sipstack.Request, policy.Verdict)
+	// Recorder, when set, records every attempt and feeds the captures and metrics; the caller closes it.
+	Recorder *Recorder
 }
 
 // NewService builds the Edge from a prepared lab; Start binds its sockets.
 func NewService(lab *Lab, log zerolog.Logger, opts ServiceOptions) (*Service, error) {
 	cfg := lab.Config
 	s := &Service{lab: lab, log: log.With().Str("component", "edge").Logger(),
-		annotated: cfg.Edge.Diagnostics == config.DiagnosticsAnnotated, now: opts.Now, onVerdict: opts.OnVerdict}
+		annotated: cfg.Edge.Diagnostics == config.DiagnosticsAnnotated, now: opts.Now, onVerdict: opts.OnVerdict, rec: opts.Recorder}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -64,7 +67,11 @@ func NewService(lab *Lab, log zerolog.Logger, opts ServiceOptions) (*Service, er
 		// A memoised verdict is only good for the real clock; an injected one is judged afresh.
 		lab.Policy.Check = newCertMemo(time.Minute, 4096).Check
 	}
-	srv, err := sipstack.NewServer(sipConfig(lab, s.log), s)
+	sc := sipConfig(lab, s.log)
+	if s.rec != nil {
+		sc.Tap, sc.KeyLog = s.rec, s.rec.KeyLogWriter()
+	}
+	srv, err := sipstack.NewServer(sc, s)
 	if err != nil {
 		s.closeLog()
 		return nil, err

@@ -140,12 +140,16 @@ func (r *resolver) lookup(ctx context.Context, name, typ string, do func(context
 		return result{err: &LookupError{Name: name, Type: typ, Kind: KindNXDomain, Err: errors.New("not a valid domain name")}}
 	}
 	key := name + "|" + typ
-	if res, ok := r.cache.get(key); ok {
+	res, ok := r.cache.get(key)
+	if info, _ := ctx.Value(lookupInfoKey{}).(*LookupInfo); info != nil {
+		info.CacheHit = ok
+	}
+	if ok {
 		return res
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	res := do(ctx, name)
+	res = do(ctx, name)
 	r.cache.put(key, res)
 	return res
 }
@@ -241,4 +245,17 @@ func minTTL(a, b time.Duration) time.Duration {
 		return a
 	}
 	return min(a, b)
+}
+
+// LookupInfo is what a resolver tells about one lookup beyond its answer.
+type LookupInfo struct {
+	CacheHit bool // answered from the resolver's cache
+}
+
+type lookupInfoKey struct{}
+
+// WithLookupInfo asks the resolvers of this package to fill info on the lookup made with the returned
+// context. It is for one lookup at a time.
+func WithLookupInfo(ctx context.Context, info *LookupInfo) context.Context {
+	return context.WithValue(ctx, lookupInfoKey{}, info)
 }

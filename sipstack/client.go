@@ -29,6 +29,9 @@ type ClientConfig struct {
 	ContactHost string // the Edge FQDN: Via sent-by and Contact
 	UserAgent   string // default RTCC/6.0.0.0, as the Edge's outbound requests carry
 	Logger      zerolog.Logger
+	// Tap hears the connection's bytes and handshake, KeyLog receives the NSS key log; nil: off.
+	Tap    Tap
+	KeyLog io.Writer
 }
 
 const defaultUserAgent = "RTCC/6.0.0.0"
@@ -106,6 +109,7 @@ type PeerConn struct {
 	cfg  ClientConfig
 	conn *tls.Conn
 	addr netip.AddrPort
+	tap  ConnTap // nil: off
 }
 
 // Dial connects to addr with TCP first, so a connect failure is told from a TLS one, then runs the
@@ -122,8 +126,14 @@ func Dial(ctx context.Context, cfg ClientConfig, addr netip.AddrPort, serverName
 	if cfg.OnConnected != nil {
 		cfg.OnConnected(raw.LocalAddr().(*net.TCPAddr).AddrPort(), raw.RemoteAddr().(*net.TCPAddr).AddrPort())
 	}
+	raw, tap := tapped(cfg.Tap, raw, false)
 	tc := tls.Client(raw, cfg.tlsConfig(serverName))
-	if err := tc.HandshakeContext(ctx); err != nil {
+	started := time.Now()
+	err = tc.HandshakeContext(ctx)
+	if tap != nil {
+		tap.Handshake(tc.ConnectionState(), time.Since(started), err)
+	}
+	if err != nil {
 		_ = raw.Close()
 		var rej *CertRejectedError
 		if errors.As(err, &rej) {
@@ -131,7 +141,7 @@ func Dial(ctx context.Context, cfg ClientConfig, addr netip.AddrPort, serverName
 		}
 		return nil, &DialError{Stage: StageTLS, Cause: classify(ctx, err), Addr: addr.String(), Err: err}
 	}
-	return &PeerConn{cfg: cfg, conn: tc, addr: addr}, nil
+	return &PeerConn{cfg: cfg, conn: tc, addr: addr, tap: tap}, nil
 }
 
 // tlsConfig skips Go's verification only because VerifyConnection runs the Edge's own rule on every
@@ -152,6 +162,7 @@ func (cfg ClientConfig) tlsConfig(serverName string) *tls.Config {
 		MaxVersion:         maxV,
 		CipherSuites:       cfg.CipherSuites,
 		InsecureSkipVerify: true,
+		KeyLogWriter:       cfg.KeyLog,
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			if err := verify(cs); err != nil {
 				return &CertRejectedError{State: cs, Err: err}

@@ -123,7 +123,7 @@ func (c *PeerConn) attach(ctx context.Context, hg *HandlerGroup, register func(*
 	if err != nil {
 		return nil, err
 	}
-	wc := &watchedConn{Conn: c.conn}
+	wc := &watchedConn{Conn: c.plain()}
 	ln := NewHandoffListener(c.conn.LocalAddr())
 	a := &attached{cli: cli, wc: wc, close: func() {
 		_ = ln.Close()

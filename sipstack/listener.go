@@ -22,6 +22,7 @@ type tlsListener struct {
 	idle      time.Duration
 	log       zerolog.Logger
 	nextCID   atomic.Uint64
+	tap       Tap // nil: off
 }
 
 func (l *tlsListener) Accept() (net.Conn, error) {
@@ -29,7 +30,8 @@ func (l *tlsListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	ec := &edgeConn{Conn: tls.Server(c, l.conf), l: l, cid: l.nextCID.Add(1) + 0xff}
+	c, tap := tapped(l.tap, c, true)
+	ec := &edgeConn{Conn: tls.Server(c, l.conf), l: l, cid: l.nextCID.Add(1) + 0xff, tap: tap}
 	return ec, nil
 }
 
@@ -41,6 +43,7 @@ type edgeConn struct {
 	handshook atomic.Bool
 	hsErr     error
 	hsOnce    sync.Once
+	tap       ConnTap // nil: off
 }
 
 // errRefused tells sipgo's reader the connection is closed, so its own log stays quiet: the
@@ -59,6 +62,9 @@ func (c *edgeConn) Read(b []byte) (int, error) {
 		}
 	}
 	n, err := c.Conn.Read(b)
+	if c.tap != nil && n > 0 {
+		c.tap.Plain(false, time.Now(), b[:n])
+	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		c.l.log.Info().Str("peer", c.RemoteAddr().String()).Dur("idle", c.l.idle).Msg("closing idle connection")
@@ -72,7 +78,12 @@ func (c *edgeConn) doHandshake() error {
 	c.hsOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), c.l.handshake)
 		defer cancel()
-		if err := c.Conn.HandshakeContext(ctx); err != nil {
+		started := time.Now()
+		err := c.Conn.HandshakeContext(ctx)
+		if c.tap != nil {
+			c.tap.Handshake(c.Conn.ConnectionState(), time.Since(started), err)
+		}
+		if err != nil {
 			c.l.log.Warn().Str("peer", c.RemoteAddr().String()).Str("reason", handshakeReason(err)).
 				Msg("TLS handshake refused; no SIP answer is possible")
 			_ = c.Conn.Close()
@@ -109,6 +120,9 @@ const writeTimeout = 10 * time.Second
 func (c *edgeConn) Write(b []byte) (int, error) {
 	if err := c.Conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
 		return 0, err
+	}
+	if c.tap != nil {
+		c.tap.Plain(true, time.Now(), b)
 	}
 	return c.Conn.Write(b)
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -39,6 +40,9 @@ type Config struct {
 	HangupAfter       time.Duration // the Edge sends BYE after this long; 0: only the peer hangs up
 	AckTimeout        time.Duration // how long to wait for the ACK of a final response; 0: 5s
 	Logger            zerolog.Logger
+	// Tap hears every connection's bytes and handshake, KeyLog receives the NSS key log; nil: off.
+	Tap    Tap
+	KeyLog io.Writer
 }
 
 // defaultAckTimeout is the SIP layer's own: the configuration has no key for it.
@@ -137,8 +141,9 @@ func (s *Server) Listen(addr string) error {
 		MinVersion:   s.cfg.MinTLS,
 		MaxVersion:   s.cfg.MaxTLS,
 		CipherSuites: s.cfg.CipherSuites,
+		KeyLogWriter: s.cfg.KeyLog,
 	}
-	s.ln = &tlsListener{Listener: l, conf: conf, handshake: s.cfg.HandshakeTimeout, idle: s.cfg.IdleTimeout, log: s.log}
+	s.ln = &tlsListener{Listener: l, conf: conf, handshake: s.cfg.HandshakeTimeout, idle: s.cfg.IdleTimeout, log: s.log, tap: s.cfg.Tap}
 	go func() {
 		if err := s.srv.ServeTLS(s.ln); err != nil && !s.closing.Load() {
 			s.log.Error().Err(err).Msg("SIP listener stopped")

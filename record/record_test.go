@@ -1,0 +1,101 @@
+package record
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+func TestRingIsBounded(t *testing.T) {
+	r := NewRing(3)
+	for i := range 5 {
+		r.Add(Attempt{ID: strconv.Itoa(i)})
+	}
+	got := r.Snapshot()
+	if len(got) != 3 || got[0].ID != "2" || got[2].ID != "4" || r.Total() != 5 {
+		t.Fatalf("snapshot %v total %d", got, r.Total())
+	}
+	if _, ok := r.Find("0"); ok {
+		t.Fatal("the oldest was not forgotten")
+	}
+	if a, ok := r.Find("3"); !ok || a.ID != "3" {
+		t.Fatal("Find(3)")
+	}
+}
+
+func TestAttemptMessagesAreBounded(t *testing.T) {
+	var a Attempt
+	for range MaxMessages + 2 {
+		a.AddMessage(Message{})
+	}
+	if len(a.Messages) != MaxMessages || a.Dropped != 2 {
+		t.Fatalf("%d kept, %d dropped", len(a.Messages), a.Dropped)
+	}
+}
+
+func TestJSONL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "attempts.jsonl")
+	j, err := OpenJSONL(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Add(Attempt{ID: "a", Outcome: OutcomeRefused})
+	j.Add(Attempt{ID: "b", Outcome: OutcomeAnswered})
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var ids []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var a Attempt
+		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	if len(ids) != 2 || ids[0] != "a" || ids[1] != "b" {
+		t.Fatalf("lines %v", ids)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", fi.Mode())
+	}
+	if _, err := OpenJSONL(filepath.Join(t.TempDir(), "no", "x.jsonl"), 0); err == nil {
+		t.Fatal("an unwritable path must fail at start")
+	}
+}
+
+func TestFramer(t *testing.T) {
+	var f Framer
+	inv := "INVITE sip:a@b SIP/2.0\r\nCall-ID: c1\r\nFrom: <sip:2000@Acano.Lab>;tag=1\r\nTo: <sip:x@skype.lab>\r\nCSeq: 7 INVITE\r\nl: 3\r\n\r\nabc"
+	res := "SIP/2.0 504 Server Time-out\r\nCall-ID: c1\r\nCSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n"
+	stream := "\r\n\r\n" + inv + res
+	f.Write([]byte(stream[:20]))
+	if f.Next() != nil {
+		t.Fatal("a partial message came out")
+	}
+	f.Write([]byte(stream[20:]))
+	m1, m2 := f.Next(), f.Next()
+	if string(m1) != inv || string(m2) != res || f.Next() != nil {
+		t.Fatalf("framed %q, %q", m1, m2)
+	}
+	h := ParseHead(m1)
+	if h.Method != "INVITE" || h.CallID != "c1" || h.CSeq != "INVITE" || h.CSeqNo != 7 || h.FromHost != "acano.lab" || h.ToHost != "skype.lab" {
+		t.Fatalf("head %+v", h)
+	}
+	if h := ParseHead(m2); h.Status != 504 || h.Method != "" {
+		t.Fatalf("head %+v", h)
+	}
+	g := Framer{Max: 8}
+	g.Write([]byte("not sip at all"))
+	if g.Next() != nil || len(g.buf) != 0 {
+		t.Fatal("the bound did not hold")
+	}
+}
