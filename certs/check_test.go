@@ -53,7 +53,7 @@ func TestCheck(t *testing.T) {
 		{"expired, trusted CA presented but wrong usage", CheckInput{Chain: []*x509.Certificate{serverOnly, l.lab.Cert}, FQDN: want, Roots: labRoots, Now: now.AddDate(0, 0, 2), Usage: x509.ExtKeyUsageClientAuth}, FaultUntrustedRoot, want},
 		{"clientAuth inbound", CheckInput{Chain: good, FQDN: want, Roots: labRoots, Usage: x509.ExtKeyUsageClientAuth}, FaultNone, want},
 		{"serverAuth outbound", CheckInput{Chain: good, FQDN: want, Roots: labRoots, Usage: x509.ExtKeyUsageServerAuth}, FaultNone, want},
-		{"serverAuth-only cert inbound", CheckInput{Chain: []*x509.Certificate{serverOnly, l.lab.Cert}, FQDN: want, Roots: labRoots, Usage: x509.ExtKeyUsageClientAuth}, FaultUntrustedRoot, want},
+		{"serverAuth-only cert inbound", CheckInput{Chain: []*x509.Certificate{serverOnly, l.lab.Cert}, FQDN: want, Roots: labRoots, Usage: x509.ExtKeyUsageClientAuth}, FaultWrongUsage, want},
 		{"serverAuth-only cert outbound", CheckInput{Chain: []*x509.Certificate{serverOnly, l.lab.Cert}, FQDN: want, Roots: labRoots, Usage: x509.ExtKeyUsageServerAuth}, FaultNone, want},
 		{"empty chain", CheckInput{FQDN: want, Roots: labRoots}, FaultNoCertificate, ""},
 		{"nil leaf", CheckInput{Chain: []*x509.Certificate{nil}, FQDN: want, Roots: labRoots}, FaultNoCertificate, ""},

@@ -27,9 +27,9 @@ type Inspection struct {
 func Inspect(chain []*x509.Certificate, fqdn string, roots *x509.CertPool, now time.Time) Inspection {
 	in := CheckInput{Chain: chain, FQDN: fqdn, Roots: roots, Now: now, Usage: x509.ExtKeyUsageServerAuth}
 	res := Check(in)
-	if res.Fault == FaultUntrustedRoot {
+	if res.Fault == FaultWrongUsage || res.Fault == FaultUntrustedRoot {
 		in.Usage = x509.ExtKeyUsageClientAuth
-		if alt := Check(in); alt.Fault != FaultUntrustedRoot {
+		if alt := Check(in); alt.Fault != FaultWrongUsage && alt.Fault != FaultUntrustedRoot {
 			res = alt
 		}
 	}

@@ -30,7 +30,7 @@ func TestInspectUsage(t *testing.T) {
 		{"both usages", mustIssue(t, l.lab, LeafRequest{CommonName: fqdn}).Chain, FaultNone},
 		{"serverAuth only", withEKU(x509.ExtKeyUsageServerAuth), FaultNone},
 		{"clientAuth only", withEKU(x509.ExtKeyUsageClientAuth), FaultNone},
-		{"codeSigning only", withEKU(x509.ExtKeyUsageCodeSigning), FaultUntrustedRoot},
+		{"codeSigning only", withEKU(x509.ExtKeyUsageCodeSigning), FaultWrongUsage},
 		{"expired clientAuth only", expiredClientOnly, FaultExpired},
 		{"untrusted", mustIssue(t, l.untrusted, LeafRequest{CommonName: fqdn}).Chain, FaultUntrustedRoot},
 	}
