@@ -119,7 +119,7 @@ func Check(in CheckInput) CheckResult {
 	}
 
 	if now.After(leaf.NotAfter) || now.Before(leaf.NotBefore) {
-		if err := trustedIgnoringTime(leaf, in.Chain[1:], now, in.Usage, verifyAt); err != nil {
+		if err := trustedIgnoringTime(leaf, in.Chain[1:], now, x509.ExtKeyUsageAny, verifyAt); err != nil { // usage is judged after validity
 			res.Fault = FaultUntrustedRoot
 			res.Detail = fmt.Sprintf("certificate is outside its validity period and its chain is not trusted either: %v", err)
 			return res

@@ -50,7 +50,7 @@ func TestCheck(t *testing.T) {
 		{"not yet valid", CheckInput{Chain: issue(l.lab, LeafRequest{CommonName: want, NotBefore: now.Add(48 * time.Hour)}), FQDN: want, Roots: labRoots}, FaultExpired, want},
 		{"expired and wrong name", CheckInput{Chain: issue(l.lab, LeafRequest{CommonName: "vcse.steven.lab", Expired: true}), FQDN: want, Roots: labRoots}, FaultExpired, "vcse.steven.lab"},
 		{"expired and untrusted", CheckInput{Chain: issue(l.untrusted, LeafRequest{CommonName: want, Expired: true}), FQDN: want, Roots: labRoots}, FaultUntrustedRoot, want},
-		{"expired, trusted CA presented but wrong usage", CheckInput{Chain: []*x509.Certificate{serverOnly, l.lab.Cert}, FQDN: want, Roots: labRoots, Now: now.AddDate(0, 0, 2), Usage: x509.ExtKeyUsageClientAuth}, FaultUntrustedRoot, want},
+		{"expired, trusted CA presented but wrong usage", CheckInput{Chain: []*x509.Certificate{serverOnly, l.lab.Cert}, FQDN: want, Roots: labRoots, Now: now.AddDate(0, 0, 2), Usage: x509.ExtKeyUsageClientAuth}, FaultExpired, want},
 		{"clientAuth inbound", CheckInput{Chain: good, FQDN: want, Roots: labRoots, Usage: x509.ExtKeyUsageClientAuth}, FaultNone, want},
 		{"serverAuth outbound", CheckInput{Chain: good, FQDN: want, Roots: labRoots, Usage: x509.ExtKeyUsageServerAuth}, FaultNone, want},
 		{"serverAuth-only cert inbound", CheckInput{Chain: []*x509.Certificate{serverOnly, l.lab.Cert}, FQDN: want, Roots: labRoots, Usage: x509.ExtKeyUsageClientAuth}, FaultWrongUsage, want},

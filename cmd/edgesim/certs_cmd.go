@@ -64,7 +64,7 @@ func (a *app) certsIssueCmd() *cobra.Command {
 	f := &issueFlags{}
 	c := &cobra.Command{
 		Use:   "issue --cn NAME --out PREFIX",
-		Short: "Issue a leaf certificate (serverAuth and clientAuth) into PREFIX.pem and PREFIX.key",
+		Short: "Issue a leaf certificate (serverAuth and clientAuth unless --eku) into PREFIX.pem and PREFIX.key",
 		Long: `Issue a leaf certificate from a lab CA. Without --san and --no-san the SAN list is the CN.
 --issuer untrusted signs with a second CA that the Edge does not trust; --issuer public with the CA the
 lab treats as a public CA (for the office365 trust profile). Wildcard names are allowed: they exist to
@@ -194,16 +194,21 @@ func chainNames(chain []*x509.Certificate) string {
 	return strings.Join(names, " <- ")
 }
 
+const inspectLong = `Reads a PEM certificate (leaf first, then chain) and applies the Edge's rules for the given FQDN,
+one line a rule: name (in the SAN DNS entries, the CN only when there are none, exact, no wildcards),
+trust (the lab CA unless --ca is given), validity and days to expiry, usage (federation uses one
+certificate as server and client: it needs both serverAuth and clientAuth), signature (no SHA-1), key,
+and the chain as sent (depth, and whether it reaches a root without the store's help). Warning lines
+(exit 0) name what is fragile: expiry within 30 days, a chain that validates only thanks to the store,
+an 8192-bit key. On failure it prints the ErrorType and HRESULT the Edge would put in ms-diagnostics 1010.`
+
 func (a *app) certsInspectCmd() *cobra.Command {
 	var fqdn string
 	var caFiles []string
 	c := &cobra.Command{
 		Use:   "inspect FILE --fqdn NAME",
 		Short: "Show a certificate and the Edge's verdict on it for an FQDN (exit 0 pass, 1 fail, 2 unreadable)",
-		Long: `Reads a PEM certificate (leaf first, then chain) and applies the Edge's rules for the given FQDN:
-the name must be in the SAN DNS entries (the CN only when there are none), exact, case-insensitive, no
-wildcards; the chain must reach a trusted CA (the lab CA unless --ca is given); it must not be expired.
-On failure it prints the ErrorType and HRESULT the Edge would put in ms-diagnostics 1010.`,
+		Long:  inspectLong,
 		Example: `  edgesim certs inspect vcse.pem --fqdn vcse.acano.steven.lab
   edgesim certs inspect expressway.pem --fqdn vcse.example.com --ca corporate-root.pem`,
 		Args: args(cobra.ExactArgs(1)),
