@@ -68,6 +68,8 @@ type CA struct {
 	Key      crypto.Signer
 	CertFile string
 	KeyFile  string
+	// Parent is the CA that signed this one, nil for a root.
+	Parent *CA
 }
 
 // CAOptions tunes EnsureCA. KeyType only applies when a CA is created: an
@@ -157,11 +159,11 @@ func newCA(issuer Issuer, kt KeyType) (*CA, error) {
 		NotAfter:              now.Add(caValidity),
 		IsCA:                  true,
 		BasicConstraintsValid: true,
-		// The lab CAs sign leaves directly; a path length of 0 says so.
-		MaxPathLen:     0,
-		MaxPathLenZero: true,
-		KeyUsage:       x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		SubjectKeyId:   subjectKeyID(key.Public()),
+		// The lab CAs sign leaves, and the lab root one intermediate (the
+		// missing-intermediate scenarios): a path length of 1.
+		MaxPathLen:   1,
+		KeyUsage:     x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		SubjectKeyId: subjectKeyID(key.Public()),
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {

@@ -116,7 +116,7 @@ func TestEnsureCAIssuers(t *testing.T) {
 			if c.Subject.CommonName != tt.cn {
 				t.Errorf("CN = %q, want %q", c.Subject.CommonName, tt.cn)
 			}
-			if !c.IsCA || !c.BasicConstraintsValid || c.MaxPathLen != 0 || !c.MaxPathLenZero {
+			if !c.IsCA || !c.BasicConstraintsValid || c.MaxPathLen != 1 {
 				t.Errorf("basic constraints: IsCA=%v valid=%v maxPathLen=%d zero=%v", c.IsCA, c.BasicConstraintsValid, c.MaxPathLen, c.MaxPathLenZero)
 			}
 			if c.KeyUsage != x509.KeyUsageCertSign|x509.KeyUsageCRLSign {

@@ -19,6 +19,14 @@ const (
 	FaultUntrustedRoot
 	FaultExpired
 	FaultNoCertificate
+	// FaultWrongUsage: the leaf's extended key usage lacks the one its role needs (clientAuth as
+	// a client inbound, serverAuth as a server outbound).
+	FaultWrongUsage
+	// FaultIncompleteChain: the chain as sent stops below a root and the store lacks the rest
+	// (typically the intermediate the server did not send).
+	FaultIncompleteChain
+	// FaultWeakSignature: a certificate of the chain as sent is signed with SHA-1.
+	FaultWeakSignature
 )
 
 func (f Fault) String() string {
@@ -33,6 +41,12 @@ func (f Fault) String() string {
 		return "expired"
 	case FaultNoCertificate:
 		return "no-certificate"
+	case FaultWrongUsage:
+		return "wrong-usage"
+	case FaultIncompleteChain:
+		return "incomplete-chain"
+	case FaultWeakSignature:
+		return "weak-signature"
 	}
 	return "fault(" + strconv.Itoa(int(f)) + ")"
 }
@@ -60,8 +74,9 @@ type CheckResult struct {
 }
 
 // Check applies the Edge's certificate rule. Faults are reported in the
-// order Schannel would hit them: no certificate, validity period, trust,
-// then the name.
+// order Schannel would hit them: no certificate, validity period, usage,
+// signature algorithm, trust (an incomplete chain apart from an untrusted
+// root), then the name.
 //
 // Validity comes before trust because x509.Verify also fails on an expired
 // leaf, and an expired certificate from a trusted CA must say "expired". An
@@ -104,7 +119,7 @@ func Check(in CheckInput) CheckResult {
 	}
 
 	if now.After(leaf.NotAfter) || now.Before(leaf.NotBefore) {
-		if err := trustedIgnoringTime(leaf, in.Chain[1:], now, in.Usage, verifyAt); err != nil {
+		if err := trustedIgnoringTime(leaf, in.Chain[1:], now, x509.ExtKeyUsageAny, verifyAt); err != nil { // usage is judged after validity
 			res.Fault = FaultUntrustedRoot
 			res.Detail = fmt.Sprintf("certificate is outside its validity period and its chain is not trusted either: %v", err)
 			return res
@@ -114,11 +129,26 @@ func Check(in CheckInput) CheckResult {
 			leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 		return res
 	}
+	if !hasUsage(leaf, in.Usage) {
+		res.Fault = FaultWrongUsage
+		res.Detail = fmt.Sprintf("the certificate's extended key usage is %s; presented as a %s it needs %s",
+			EKUNames(leaf), roleOf(in.Usage), usageLabel(in.Usage))
+		return res
+	}
+	if c := firstSHA1(in.Chain); c != nil {
+		res.Fault = FaultWeakSignature
+		res.Detail = fmt.Sprintf("%q is signed with %s", c.Subject.CommonName, c.SignatureAlgorithm)
+		return res
+	}
 	if err := verifyAt(leaf, now, in.Usage); err != nil {
-		// Wrong extended key usage also lands here: Schannel has its own
-		// code for it, but the Edge's 1010 variants know only these four.
-		res.Fault = FaultUntrustedRoot
-		res.Detail = err.Error()
+		res.Fault, res.Detail = FaultUntrustedRoot, err.Error()
+		if top := SentPathTop(in.Chain); !IsSelfSigned(top) {
+			res.Fault = FaultIncompleteChain
+			res.Detail = fmt.Sprintf("the chain as sent stops at %q, issued by %q, which was not sent and is not in the Edge's store",
+				top.Subject.CommonName, top.Issuer.CommonName)
+		} else if top == leaf {
+			res.Detail = fmt.Sprintf("the certificate is self-signed (%q issued by itself), as an Expressway's factory default certificate is", leaf.Subject.CommonName)
+		}
 		return res
 	}
 	if !MatchesFQDN(leaf, in.FQDN) {

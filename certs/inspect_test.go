@@ -28,9 +28,9 @@ func TestInspectUsage(t *testing.T) {
 		want  Fault
 	}{
 		{"both usages", mustIssue(t, l.lab, LeafRequest{CommonName: fqdn}).Chain, FaultNone},
-		{"serverAuth only", withEKU(x509.ExtKeyUsageServerAuth), FaultNone},
-		{"clientAuth only", withEKU(x509.ExtKeyUsageClientAuth), FaultNone},
-		{"codeSigning only", withEKU(x509.ExtKeyUsageCodeSigning), FaultUntrustedRoot},
+		{"serverAuth only: cannot call the Edge", withEKU(x509.ExtKeyUsageServerAuth), FaultWrongUsage},
+		{"clientAuth only: cannot answer the Edge", withEKU(x509.ExtKeyUsageClientAuth), FaultWrongUsage},
+		{"codeSigning only", withEKU(x509.ExtKeyUsageCodeSigning), FaultWrongUsage},
 		{"expired clientAuth only", expiredClientOnly, FaultExpired},
 		{"untrusted", mustIssue(t, l.untrusted, LeafRequest{CommonName: fqdn}).Chain, FaultUntrustedRoot},
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -30,23 +31,69 @@ type LeafRequest struct {
 	// NotBefore pins the start of validity for deterministic tests; zero
 	// means an hour ago, to tolerate clock skew between lab machines.
 	NotBefore time.Time
+	// EKU is the extended key usage; "" is both, what federation needs.
+	EKU EKU
+	// SelfSigned makes the leaf its own issuer, like an Expressway's factory
+	// certificate; the CA issuing it only names the request.
+	SelfSigned bool
+	// SHA1 signs the leaf with SHA-1 (re-signed by hand: see resignSHA1).
+	SHA1 bool
+	// OmitIntermediate leaves the issuing intermediate out of the chain as
+	// written and sent, as a server configured without its chain does.
+	OmitIntermediate bool
+}
+
+// EKU is a leaf's extended key usage: what public CAs' 2025–2026 products
+// changed (they dropped clientAuth from server certificates).
+type EKU string
+
+const (
+	EKUBoth   EKU = "both"
+	EKUServer EKU = "server"
+	EKUClient EKU = "client"
+)
+
+// ParseEKU accepts server, client or both; "" is both.
+func ParseEKU(s string) (EKU, error) {
+	switch e := EKU(strings.ToLower(strings.TrimSpace(s))); e {
+	case "":
+		return EKUBoth, nil
+	case EKUBoth, EKUServer, EKUClient:
+		return e, nil
+	}
+	return "", fmt.Errorf("unknown extended key usage %q (want server, client or both)", s)
+}
+
+func (e EKU) usages() []x509.ExtKeyUsage {
+	switch e {
+	case EKUServer:
+		return []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	case EKUClient:
+		return []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	}
+	return []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
 }
 
 const defaultLeafDays = 397
 
 // Leaf is an issued certificate with its key.
 type Leaf struct {
-	Chain []*x509.Certificate // leaf first, then the issuing CA
+	Chain []*x509.Certificate // leaf first, then the issuing CA(s) up to the root
 	Key   crypto.Signer
 }
 
 // Issue signs a leaf. Without SANs and without NoSAN the SAN list is the
 // CommonName, which is what a correctly made federation certificate has.
-// Leaves carry both serverAuth and clientAuth because federation is mutual
-// TLS: the same certificate is a server outbound and a client inbound.
+// Leaves carry both serverAuth and clientAuth unless req.EKU says otherwise,
+// because federation is mutual TLS: the same certificate is a server outbound
+// and a client inbound.
 func (ca *CA) Issue(req LeafRequest) (*Leaf, error) {
 	if ca == nil || ca.Cert == nil || ca.Key == nil {
 		return nil, errors.New("issue: CA has no certificate or key")
+	}
+	eku, err := ParseEKU(string(req.EKU))
+	if err != nil {
+		return nil, fmt.Errorf("issue: %w", err)
 	}
 	sans := req.SANs
 	switch {
@@ -86,19 +133,42 @@ func (ca *CA) Issue(req LeafRequest) (*Leaf, error) {
 		NotBefore:             notBefore,
 		NotAfter:              notAfter,
 		KeyUsage:              usage,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		ExtKeyUsage:           eku.usages(),
 		BasicConstraintsValid: true,
 		AuthorityKeyId:        ca.Cert.SubjectKeyId,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key)
+	parent, signer := ca.Cert, ca.Key
+	if req.SelfSigned {
+		tmpl.Issuer, tmpl.AuthorityKeyId = tmpl.Subject, nil
+		parent, signer = tmpl, key
+	}
+	cert, err := sign(tmpl, parent, key.Public(), signer, req.SHA1)
 	if err != nil {
 		return nil, fmt.Errorf("issue %q: %w", req.CommonName, err)
 	}
+	chain := []*x509.Certificate{cert}
+	if !req.SelfSigned {
+		chain = append(chain, ca.chain(req.OmitIntermediate)...)
+	}
+	return &Leaf{Chain: chain, Key: key}, nil
+}
+
+// sign is x509.CreateCertificate, re-signed with SHA-1 when asked.
+func sign(tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer, sha1 bool) (*x509.Certificate, error) {
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
+	if err != nil {
+		return nil, err
+	}
+	if sha1 {
+		if der, err = resignSHA1(der, signer); err != nil {
+			return nil, err
+		}
+	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, fmt.Errorf("issue %q: parse: %w", req.CommonName, err)
+		return nil, fmt.Errorf("parse: %w", err)
 	}
-	return &Leaf{Chain: []*x509.Certificate{cert, ca.Cert}, Key: key}, nil
+	return cert, nil
 }
 
 // validity computes the leaf's window. An expired leaf spans

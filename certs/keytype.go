@@ -16,6 +16,10 @@ type KeyType string
 const (
 	KeyECDSAP256 KeyType = "ecdsa-p256"
 	KeyRSA2048   KeyType = "rsa2048"
+	KeyRSA4096   KeyType = "rsa4096"
+	// KeyRSA8192 exists to reproduce the Expressway's SIP TLS zones failing on such keys (X15
+	// certificate guide); generating one takes seconds to a minute.
+	KeyRSA8192 KeyType = "rsa8192"
 )
 
 // ParseKeyType accepts the spellings people type on a command line; the empty
@@ -27,8 +31,12 @@ func ParseKeyType(s string) (KeyType, error) {
 		return KeyECDSAP256, nil
 	case "rsa2048", "rsa":
 		return KeyRSA2048, nil
+	case "rsa4096":
+		return KeyRSA4096, nil
+	case "rsa8192":
+		return KeyRSA8192, nil
 	}
-	return "", fmt.Errorf("unknown key type %q (want ecdsa-p256 or rsa2048)", s)
+	return "", fmt.Errorf("unknown key type %q (want ecdsa-p256, rsa2048, rsa4096 or rsa8192)", s)
 }
 
 func generateKey(kt KeyType) (crypto.Signer, error) {
@@ -36,18 +44,29 @@ func generateKey(kt KeyType) (crypto.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch kt {
-	case KeyRSA2048:
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if bits := kt.rsaBits(); bits > 0 {
+		k, err := rsa.GenerateKey(rand.Reader, bits)
 		if err != nil {
 			return nil, fmt.Errorf("generate rsa key: %w", err)
 		}
 		return k, nil
-	default:
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return nil, fmt.Errorf("generate ecdsa key: %w", err)
-		}
-		return k, nil
 	}
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate ecdsa key: %w", err)
+	}
+	return k, nil
+}
+
+// rsaBits is the modulus size of an RSA key type, 0 for the others.
+func (kt KeyType) rsaBits() int {
+	switch kt {
+	case KeyRSA2048:
+		return 2048
+	case KeyRSA4096:
+		return 4096
+	case KeyRSA8192:
+		return 8192
+	}
+	return 0
 }

@@ -20,7 +20,9 @@ func TestParseKeyType(t *testing.T) {
 		{"rsa2048", KeyRSA2048, false},
 		{"rsa", KeyRSA2048, false},
 		{"RSA", KeyRSA2048, false},
-		{"rsa4096", "", true},
+		{"rsa4096", KeyRSA4096, false},
+		{"rsa8192", KeyRSA8192, false},
+		{"rsa1024", "", true},
 		{"ed25519", "", true},
 	}
 	for _, tt := range tests {

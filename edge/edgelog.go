@@ -54,9 +54,13 @@ func AppendRecord(dst []byte, h RecordHeader, rec policy.LogRecord, msg MessageI
 	field("Severity", rec.Level.String())
 	field("Text", rec.Text)
 	field("Result-Code", rec.Result.String())
-	field("SIP-Start-Line", msg.StartLine)
-	field("SIP-Call-ID", msg.CallID)
-	field("SIP-CSeq", msg.CSeq)
+	if msg.StartLine != "" {
+		// A refusal inside the TLS handshake has seen no SIP message: its record has no SIP lines
+		// at all rather than empty ones [choice, §7].
+		field("SIP-Start-Line", msg.StartLine)
+		field("SIP-Call-ID", msg.CallID)
+		field("SIP-CSeq", msg.CSeq)
+	}
 	field("Peer", msg.Peer)
 	field("Data", rec.DataLine())
 	dst = append(dst, recordEOL+"$$end_record"+recordEOL...)

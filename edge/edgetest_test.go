@@ -122,8 +122,13 @@ func startEdgeWith(t testing.TB, log zerolog.Logger, so ServiceOptions, opts ...
 }
 
 func (e *testEdge) issue(iss certs.Issuer, req certs.LeafRequest) *tls.Certificate {
+	return e.issueVia(iss, certs.ViaRoot, req)
+}
+
+// issueVia issues through the lab intermediate or a SHA-1 one (certs.SigningCA).
+func (e *testEdge) issueVia(iss certs.Issuer, via certs.Via, req certs.LeafRequest) *tls.Certificate {
 	e.t.Helper()
-	ca, _, err := certs.EnsureCA(e.lab.Config.Lab.Dir, iss, certs.CAOptions{})
+	ca, err := certs.SigningCA(e.lab.Config.Lab.Dir, iss, via)
 	if err != nil {
 		e.t.Fatal(err)
 	}

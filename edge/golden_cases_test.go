@@ -68,6 +68,12 @@ type goldenCert struct {
 	SANs    []string `yaml:"sans"`
 	NoSAN   bool     `yaml:"no_san"`
 	Expired bool     `yaml:"expired"`
+	// The §7 variants: eku server|client|both, intermediate sent|omitted (lab issuer only),
+	// sha1 leaf|intermediate, self_signed.
+	EKU          string `yaml:"eku"`
+	Intermediate string `yaml:"intermediate"`
+	SHA1         string `yaml:"sha1"`
+	SelfSigned   bool   `yaml:"self_signed"`
 }
 
 type goldenSRV struct {
@@ -206,13 +212,39 @@ func (c goldenCert) request(t testing.TB) (certs.Issuer, certs.LeafRequest, bool
 	if !ok {
 		t.Fatalf("certificate issuer %q: want lab, untrusted, public or none", c.Issuer)
 	}
-	return iss, certs.LeafRequest{CommonName: c.CN, SANs: c.SANs, NoSAN: c.NoSAN, Expired: c.Expired}, true
+	return iss, certs.LeafRequest{CommonName: c.CN, SANs: c.SANs, NoSAN: c.NoSAN, Expired: c.Expired,
+		EKU: certs.EKU(c.EKU), SHA1: c.SHA1 == "leaf", SelfSigned: c.SelfSigned, OmitIntermediate: c.Intermediate == "omitted"}, true
+}
+
+// via is the signing path of the certificate.
+func (c goldenCert) via() certs.Via {
+	switch {
+	case c.SHA1 == "intermediate":
+		return certs.ViaSHA1Intermediate
+	case c.Intermediate != "":
+		return certs.ViaIntermediate
+	}
+	return certs.ViaRoot
 }
 
 func (p *testPKI) goldenChain(t testing.TB, c goldenCert) []*x509.Certificate {
 	iss, req, ok := c.request(t)
 	if !ok {
 		return nil
+	}
+	switch {
+	case c.SHA1 == "intermediate":
+		ca, err := certs.NewIntermediate(p.cas[iss], true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := ca.Issue(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.Chain
+	case c.Intermediate != "":
+		return p.viaIntermediate(req)
 	}
 	return p.chain(iss, req)
 }

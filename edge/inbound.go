@@ -2,6 +2,10 @@ package edge
 
 import (
 	"context"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/edgesim/edgesim/certs"
@@ -42,6 +46,24 @@ func (s *Service) Decide(ctx context.Context, r *sipstack.Request) sipstack.Deci
 		d.Headers = []sipstack.Header{{Name: "ms-diagnostics", Value: v.Diagnostic.Header(s.lab.Config.Edge.FQDN)}}
 	}
 	return d
+}
+
+// VerifyHandshake is the part of the certificate rule applied inside the TLS handshake (§7): a
+// refusal writes the Edge-log record, without SIP lines, and ends the handshake with an alert.
+func (s *Service) VerifyHandshake(chain []*x509.Certificate, remote net.Addr) error {
+	v := s.lab.Policy.DecideHandshake(chain, s.now())
+	if v.Allow {
+		return nil
+	}
+	port := 0
+	if ta, ok := remote.(*net.TCPAddr); ok {
+		port = ta.Port
+	}
+	s.record(v, MessageInfo{Peer: FormatPeer(v.PeerServer, port)})
+	if s.onVerdict != nil {
+		s.onVerdict(nil, v)
+	}
+	return fmt.Errorf("client certificate of %s refused: %s", v.PeerServer, strings.ToLower(v.Record.Text[:1])+v.Record.Text[1:])
 }
 
 // DecideInbound gathers the facts of a request, the SRV answer included when the policy needs it, and

@@ -2,6 +2,8 @@ package edge
 
 import (
 	"context"
+	"crypto/x509"
+	"fmt"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -37,6 +39,9 @@ type CheckReport struct {
 	Steps      []Step `json:"steps"`
 	// Trace is the rules the Edge applied, in order, with what each read (docs/edge-behaviour.md §8).
 	Trace []policy.Rule `json:"trace"`
+	// Warnings are what passes today but is fragile (§7): expiry within 30 days, a chain that
+	// validates only thanks to the Edge's store, an 8192-bit key, no clientAuth for the other direction.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Check runs the outbound DNS, TCP, TLS and certificate rules against domain without a call.
@@ -73,7 +78,29 @@ func (o *Outbound) Check(ctx context.Context, domain string, now time.Time, even
 	}
 	rep.Trace = r.verdict.Trace
 	rep.Rules = rules(rep, r)
+	rep.Warnings = o.warnings(r, rep, now)
 	return rep
+}
+
+// warnings judges the server certificate the Edge saw last as certs inspect does, and adds that one
+// without clientAuth cannot call the Edge: calls the other way fail in the TLS handshake.
+func (o *Outbound) warnings(r reached, rep CheckReport, now time.Time) []string {
+	var chain []*x509.Certificate
+	for _, d := range r.facts.Dials {
+		if len(d.Chain) > 0 {
+			chain = d.Chain
+		}
+	}
+	if len(chain) == 0 || chain[0] == nil {
+		return nil
+	}
+	ins := certs.Inspect(chain, r.verdict.MatchedFQDN, o.Lab.Roots, now)
+	out := ins.Warnings
+	if rep.Pass && !certs.HasUsage(chain[0], x509.ExtKeyUsageClientAuth) {
+		out = append(out, fmt.Sprintf("usage: the certificate lacks clientAuth (EKU %s): calls from %s to the Edge will be refused in the TLS handshake (scenario cert-no-clientauth-inbound)",
+			certs.EKUNames(chain[0]), rep.Domain))
+	}
+	return out
 }
 
 var stepRules = []struct {
@@ -136,12 +163,17 @@ func rules(rep CheckReport, r reached) []Rule {
 }
 
 // certRuleOf places each certificate fault on its rule among certRules' results.
-var certRuleOf = map[certs.Fault]int{certs.FaultWrongPrincipal: 0, certs.FaultUntrustedRoot: 1, certs.FaultExpired: 2}
+var certRuleOf = map[certs.Fault]int{certs.FaultWrongPrincipal: 0, certs.FaultUntrustedRoot: 1, certs.FaultExpired: 2,
+	certs.FaultWrongUsage: 3, certs.FaultWeakSignature: 4, certs.FaultIncompleteChain: 6}
 
 var certRuleNames = []struct{ check, name string }{
 	{"name", "the certificate names the SRV target (SAN, or CN when there is no SAN)"},
 	{"trust", "the certificate chains to a CA the Edge trusts"},
 	{"validity", "the certificate is within its validity period"},
+	{"usage", "the certificate's extended key usage allows serverAuth"},
+	{"signature", "the chain as sent has no SHA-1 signature"},
+	{"key", "the certificate's key"},
+	{"chain", "the chain as sent reaches a trusted root"},
 }
 
 // certRules are the certificate rule's checks from the trace: each part judged on its own, so that a

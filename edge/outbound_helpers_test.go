@@ -30,8 +30,13 @@ func newOutLab(t testing.TB) *outLab {
 }
 
 func (l *outLab) cert(iss certs.Issuer, req certs.LeafRequest) tls.Certificate {
+	return l.certVia(iss, certs.ViaRoot, req)
+}
+
+// certVia issues through the lab intermediate or a SHA-1 one.
+func (l *outLab) certVia(iss certs.Issuer, via certs.Via, req certs.LeafRequest) tls.Certificate {
 	l.t.Helper()
-	ca, _, err := certs.EnsureCA(l.dir, iss, certs.CAOptions{})
+	ca, err := certs.SigningCA(l.dir, iss, via)
 	if err != nil {
 		l.t.Fatal(err)
 	}

@@ -19,6 +19,12 @@ import (
 // server certificate named cn, and returns its port once it accepts. It is killed in Cleanup.
 func opensslServer(t *testing.T, dir, cn string) (uint16, func() string) {
 	t.Helper()
+	return opensslServerWith(t, dir, certs.LeafRequest{CommonName: cn})
+}
+
+// opensslServerWith is opensslServer with any lab-issued certificate.
+func opensslServerWith(t *testing.T, dir string, req certs.LeafRequest) (uint16, func() string) {
+	t.Helper()
 	bin, err := exec.LookPath("openssl")
 	if err != nil {
 		t.Skip("openssl not installed")
@@ -27,7 +33,7 @@ func opensslServer(t *testing.T, dir, cn string) (uint16, func() string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaf, err := ca.Issue(certs.LeafRequest{CommonName: cn})
+	leaf, err := ca.Issue(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ type testPKI struct {
 	dir                   string
 	cas                   map[certs.Issuer]*certs.CA
 	labCA                 *certs.CA
+	inter                 *certs.CA // the lab intermediate, under labCA
 	labRoots, publicRoots *x509.CertPool
 }
 
@@ -27,6 +28,11 @@ func newTestPKI(t testing.TB) *testPKI {
 		p.cas[iss] = ca
 	}
 	p.labCA = p.cas[certs.IssuerLab]
+	inter, err := certs.EnsureIntermediate(p.dir, p.labCA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.inter = inter
 	p.labRoots = x509.NewCertPool()
 	p.labRoots.AddCert(p.labCA.Cert)
 	p.publicRoots = x509.NewCertPool()
@@ -45,4 +51,14 @@ func (p *testPKI) leaf(iss certs.Issuer, req certs.LeafRequest) *certs.Leaf {
 
 func (p *testPKI) chain(iss certs.Issuer, req certs.LeafRequest) []*x509.Certificate {
 	return p.leaf(iss, req).Chain
+}
+
+// viaIntermediate issues from the lab intermediate; req.OmitIntermediate leaves it out of the chain.
+func (p *testPKI) viaIntermediate(req certs.LeafRequest) []*x509.Certificate {
+	p.t.Helper()
+	l, err := p.inter.Issue(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return l.Chain
 }

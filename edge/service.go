@@ -36,7 +36,7 @@ type ServiceOptions struct {
 	EdgeLogOpts LogWriterOptions // header fields of Edge-log records
 	Now         func() time.Time // the clock certificate validity is judged by
 	// OnVerdict hears every decision on a request, with its trace; it runs on the request's goroutine,
-	// so it must not block.
+	// so it must not block. A refusal inside the TLS handshake comes with a nil request.
 	OnVerdict func(*sipstack.Request, policy.Verdict)
 	// Recorder, when set, records every attempt and feeds the captures and metrics; the caller closes it.
 	Recorder *Recorder

@@ -80,7 +80,7 @@ func TestInboundWireGoldens(t *testing.T) {
 			e := startEdge(t, c.facts.wireOptions(t)...)
 			var cert *tls.Certificate
 			if iss, req, ok := c.facts.Certificate.request(t); ok {
-				cert = e.issue(iss, req)
+				cert = e.issueVia(iss, c.facts.Certificate.via(), req)
 			}
 			conn := e.rawTLS(cert)
 			invite := c.facts.invite()

@@ -92,6 +92,7 @@ func runInbound(ctx context.Context, s *Scenario, dir string, opts Options, res 
 	if callErr != nil {
 		// No SIP answer: the connection ended first (a refused TLS handshake), or nothing came in time.
 		res.Notes = append(res.Notes, fmt.Sprintf("the stand-in got no SIP answer: %v", callErr))
+		res.PeerError = callErr.Error()
 	}
 	res.EdgeLog = edgeLog.String()
 	var n int

@@ -95,6 +95,10 @@ func startStandIn(s *Scenario, cas map[certs.Issuer]*certs.CA, leaf *certs.Leaf,
 		return refuseConnection()
 	case BehaviourRejectEdgeCert:
 		return rejectEdgeCert(leaf, cas[certs.IssuerUntrusted])
+	case BehaviourVerifyEdgeCert:
+		// Go's client-certificate verification is the Expressway's here: chain to a trusted CA and
+		// the clientAuth usage.
+		return rejectEdgeCert(leaf, cas[certs.IssuerLab])
 	}
 	if leaf == nil {
 		// tls-reset never gets as far as presenting one, but the stand-in is built with a certificate.
@@ -158,7 +162,8 @@ func (r refused) Port() uint16       { return r.port }
 func (r refused) Requests() []string { return nil }
 func (r refused) Close() error       { return nil }
 
-// rejectEdgeCert trusts the untrusted CA alone for the client's certificate, so the Edge's fails.
+// rejectEdgeCert verifies the client's certificate against trusted alone: the untrusted CA, so the
+// Edge's always fails, or the lab CA, so it fails only on what else Go checks (clientAuth).
 func rejectEdgeCert(leaf *certs.Leaf, trusted *certs.CA) (standIn, error) {
 	if leaf == nil || trusted == nil {
 		return nil, errors.New("reject-edge-cert needs the stand-in's certificate")

@@ -56,6 +56,8 @@ type Result struct {
 	Trace []policy.Rule `json:"trace,omitempty"`
 	// Steps (outbound) is what the Edge did, one line a step.
 	Steps []string `json:"steps,omitempty"`
+	// PeerError (inbound) is the error the stand-in's call ended with, "" when it got an answer.
+	PeerError string `json:"peer_error,omitempty"`
 	// PeerSaw (outbound) lists the requests that reached the stand-in.
 	PeerSaw []string `json:"peer_saw,omitempty"`
 	// Notes are facts about how the lab was built that a reader of the wire text should know.
@@ -158,18 +160,6 @@ func EnsureLabCAs(dir string) (map[certs.Issuer]*certs.CA, error) {
 	return out, nil
 }
 
-// IssuePeer issues the stand-in's certificate as the scenario describes it; nil when it presents none.
-func (s *Scenario) IssuePeer(cas map[certs.Issuer]*certs.CA) (*certs.Leaf, error) {
-	if s.Peer.Cert == nil {
-		return nil, nil
-	}
-	leaf, err := cas[s.Peer.Cert.IssuerName()].Issue(s.Peer.Cert.LeafRequest())
-	if err != nil {
-		return nil, fmt.Errorf("peer certificate: %w", err)
-	}
-	return leaf, nil
-}
-
 // peerFQDN is the stand-in's own name: peer.fqdn, else its certificate's, else the seed's Expressway-E.
 func (s *Scenario) peerFQDN() string {
 	switch {
@@ -203,10 +193,13 @@ func prepare(s *Scenario, dir string, log zerolog.Logger) (cfg config.Config, ca
 	if cas, err = EnsureLabCAs(dir); err != nil {
 		return
 	}
-	if leaf, err = s.IssuePeer(cas); err != nil {
+	if leaf, err = s.IssuePeer(dir); err != nil {
 		return
 	}
 	if cfg, err = s.Config(baseConfig(dir)); err != nil {
+		return
+	}
+	if err = s.issueEdgeCert(dir, dir, &cfg); err != nil {
 		return
 	}
 	if dns, err = startDNS(&cfg, log); err != nil {
@@ -259,6 +252,11 @@ func (r *Result) compare(s *Scenario) {
 	}
 	if g.ResultCode != e.ResultCode {
 		m = append(m, fmt.Sprintf("Edge-log Result-Code: expected %s, got %s", resultText(e.ResultCode), resultText(g.ResultCode)))
+	}
+	for _, part := range e.PeerErrorContains {
+		if !strings.Contains(r.PeerError, part) {
+			m = append(m, fmt.Sprintf("Expressway-E: expected its call to end with an error containing %q, got %q", part, r.PeerError))
+		}
 	}
 	if e.ReachesPeer != nil && *e.ReachesPeer != g.ReachedPeer {
 		if *e.ReachesPeer {

@@ -7,6 +7,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -53,11 +54,15 @@ const (
 	// BehaviourRejectEdgeCert (outbound): the stand-in demands a client certificate from a CA it
 	// trusts, and does not trust the Edge's, so it aborts the handshake with an alert.
 	BehaviourRejectEdgeCert Behaviour = "reject-edge-cert"
+	// BehaviourVerifyEdgeCert (outbound): the stand-in verifies the Edge's client certificate as an
+	// Expressway-E does, against the lab CA and for clientAuth, and aborts the handshake when it fails.
+	BehaviourVerifyEdgeCert Behaviour = "verify-edge-cert"
 )
 
 var behaviours = map[Direction][]Behaviour{
-	Inbound:  {BehaviourAnswer, BehaviourNoClientCert},
-	Outbound: {BehaviourAnswer, BehaviourFail, BehaviourSilent, BehaviourRefuseConnection, BehaviourTLSReset, BehaviourRejectEdgeCert},
+	Inbound: {BehaviourAnswer, BehaviourNoClientCert},
+	Outbound: {BehaviourAnswer, BehaviourFail, BehaviourSilent, BehaviourRefuseConnection, BehaviourTLSReset, BehaviourRejectEdgeCert,
+		BehaviourVerifyEdgeCert},
 }
 
 // presentsCert reports whether the stand-in shows a certificate in that behaviour, so peer.cert is needed.
@@ -77,8 +82,10 @@ type Scenario struct {
 	Story     string            `yaml:"story" json:"story"`
 	Zones     map[string]string `yaml:"zones" json:"zones,omitempty"`
 	Peer      Peer              `yaml:"peer" json:"peer"`
-	Call      Call              `yaml:"call" json:"call"`
-	Expect    Expect            `yaml:"expect" json:"expect"`
+	// EdgeCert is the Edge's own certificate when the scenario is about it; nil: the lab's.
+	EdgeCert *Cert  `yaml:"edge_cert" json:"edge_cert,omitempty"`
+	Call     Call   `yaml:"call" json:"call"`
+	Expect   Expect `yaml:"expect" json:"expect"`
 
 	// File is where the scenario came from: library/NAME.yaml or a path.
 	File string `yaml:"-" json:"file"`
@@ -108,11 +115,20 @@ type Cert struct {
 	NoSAN   bool     `yaml:"no_san" json:"no_san,omitempty"`
 	Issuer  string   `yaml:"issuer" json:"issuer"`
 	Expired bool     `yaml:"expired" json:"expired,omitempty"`
+	// The certificates of 2026 (§7): eku server|client|both; intermediate sent|omitted (signed by
+	// the lab intermediate); sha1 leaf|intermediate; self_signed; key_type as certs issue takes it.
+	EKU          string `yaml:"eku" json:"eku,omitempty"`
+	Intermediate string `yaml:"intermediate" json:"intermediate,omitempty"`
+	SHA1         string `yaml:"sha1" json:"sha1,omitempty"`
+	SelfSigned   bool   `yaml:"self_signed" json:"self_signed,omitempty"`
+	KeyType      string `yaml:"key_type" json:"key_type,omitempty"`
 }
 
 // LeafRequest is the certificate as the certs package issues it.
 func (c Cert) LeafRequest() certs.LeafRequest {
-	return certs.LeafRequest{CommonName: c.CN, SANs: c.SANs, NoSAN: c.NoSAN, Expired: c.Expired}
+	return certs.LeafRequest{CommonName: c.CN, SANs: c.SANs, NoSAN: c.NoSAN, Expired: c.Expired,
+		EKU: certs.EKU(c.EKU), SHA1: c.SHA1 == "leaf", SelfSigned: c.SelfSigned,
+		OmitIntermediate: c.Intermediate == "omitted", KeyType: certs.KeyType(c.KeyType)}
 }
 
 // IssuerName is the issuing CA, lab when unset.
@@ -145,6 +161,9 @@ type Expect struct {
 	ResultCode string `yaml:"result_code" json:"result_code,omitempty"`
 	// ReachesPeer (outbound) says whether the INVITE must reach the stand-in; nil: not checked.
 	ReachesPeer *bool `yaml:"reaches_peer" json:"reaches_peer,omitempty"`
+	// PeerErrorContains (inbound) are parts of the error the stand-in's call ended with, e.g. the TLS
+	// alert "bad certificate" when the Edge refused its certificate in the handshake.
+	PeerErrorContains []string `yaml:"peer_error_contains" json:"peer_error_contains,omitempty"`
 }
 
 // DefaultCallTimeout bounds a call whose file gives no call.timeout.
@@ -188,6 +207,7 @@ type fileFormat struct {
 	Story     string            `yaml:"story"`
 	Zones     map[string]string `yaml:"zones"`
 	Peer      Peer              `yaml:"peer"`
+	EdgeCert  *Cert             `yaml:"edge_cert"`
 	Call      Call              `yaml:"call"`
 	Edge      config.Edge       `yaml:"edge"`
 	Expect    struct {
@@ -196,6 +216,7 @@ type fileFormat struct {
 		DiagnosticContains []string `yaml:"diagnostic_contains"`
 		ResultCode         string   `yaml:"result_code"`
 		ReachesPeer        *bool    `yaml:"reaches_peer"`
+		PeerErrorContains  []string `yaml:"peer_error_contains"`
 	} `yaml:"expect"`
 }
 
@@ -223,9 +244,9 @@ func Parse(name string, data []byte) (*Scenario, error) {
 	}
 	s := &Scenario{
 		Name: f.Name, Title: f.Title, Direction: f.Direction, Story: f.Story, Zones: f.Zones,
-		Peer: f.Peer, Call: f.Call, Edge: f.Edge, File: name,
+		Peer: f.Peer, EdgeCert: f.EdgeCert, Call: f.Call, Edge: f.Edge, File: name,
 		Expect: Expect{Diagnostic: f.Expect.Diagnostic, DiagnosticContains: f.Expect.DiagnosticContains,
-			ResultCode: f.Expect.ResultCode, ReachesPeer: f.Expect.ReachesPeer},
+			ResultCode: f.Expect.ResultCode, ReachesPeer: f.Expect.ReachesPeer, PeerErrorContains: f.Expect.PeerErrorContains},
 	}
 	if f.Expect.Status != nil {
 		s.Expect.Status = *f.Expect.Status
@@ -278,6 +299,12 @@ func (s *Scenario) Config(base config.Config) (config.Config, error) {
 	}
 	for k, z := range s.Zones {
 		cfg.DNS.Zones[certs.NormalizeFQDN(k)] = z
+	}
+	for i, f := range cfg.Edge.Trust.CAFiles {
+		// A scenario cannot know where its lab is: a relative CA file (lab-intermediate.pem) is in it.
+		if f != "" && !filepath.IsAbs(f) {
+			cfg.Edge.Trust.CAFiles[i] = filepath.Join(cfg.Lab.Dir, f)
+		}
 	}
 	public, _ := certs.IssuerPublic.Files(cfg.Lab.Dir)
 	cfg.Edge.Trust.PublicCAFiles = appendNew(cfg.Edge.Trust.PublicCAFiles, public)
@@ -396,6 +423,9 @@ func (v *validator) check(s *Scenario, hasStatus bool) {
 	v.checkZones(s)
 	v.checkPeer(s, ok, allowed)
 	v.checkCall(s)
+	if s.EdgeCert != nil {
+		v.checkCertVariant("edge_cert", *s.EdgeCert)
+	}
 	v.checkEdge(s)
 	v.checkExpect(s, hasStatus)
 }
@@ -469,6 +499,7 @@ func (v *validator) checkPeer(s *Scenario, dirOK bool, allowed []Behaviour) {
 		v.bad("peer.cert", "is never presented with behaviour %s: leave it out", p.Behaviour)
 	case p.Cert != nil:
 		c := p.Cert
+		v.checkCertVariant("peer.cert", *c)
 		if _, err := certs.ParseIssuer(c.Issuer); err != nil {
 			v.bad("peer.cert.issuer", "%q is not lab, untrusted or public", c.Issuer)
 		}
@@ -565,6 +596,9 @@ func (v *validator) checkExpect(s *Scenario, hasStatus bool) {
 	}
 	if e.ReachesPeer != nil && s.Direction == Inbound {
 		v.bad("expect.reaches_peer", "only applies to outbound scenarios")
+	}
+	if len(e.PeerErrorContains) > 0 && s.Direction != Inbound {
+		v.bad("expect.peer_error_contains", "only applies to inbound scenarios")
 	}
 }
 

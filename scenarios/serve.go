@@ -46,7 +46,7 @@ func PrepareServe(sc *Scenario, base config.Config) (*Served, error) {
 	if err := os.MkdirAll(out, 0o700); err != nil {
 		return nil, err
 	}
-	leaf, err := sc.IssuePeer(cas)
+	leaf, err := sc.IssuePeer(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +57,9 @@ func PrepareServe(sc *Scenario, base config.Config) (*Served, error) {
 		sv.PeerCA = cas[sc.Peer.Cert.IssuerName()].CertFile
 	}
 	if sv.Config, err = sc.Config(base); err != nil {
+		return nil, err
+	}
+	if err := sc.issueEdgeCert(dir, out, &sv.Config); err != nil {
 		return nil, err
 	}
 	if err := sv.Config.Validate(); err != nil {

@@ -3,6 +3,7 @@ package sipstack
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -23,6 +24,14 @@ type tlsListener struct {
 	log       zerolog.Logger
 	nextCID   atomic.Uint64
 	tap       Tap // nil: off
+	// verify, when set, judges the client's chain inside the handshake; an error ends it with an alert.
+	verify func(chain []*x509.Certificate, peer net.Addr) error
+}
+
+// HandshakeVerifier is a Decider that also judges a client certificate inside the TLS handshake,
+// where a refusal is an alert and no SIP answer. It sees the peer's address so it can log it.
+type HandshakeVerifier interface {
+	VerifyHandshake(chain []*x509.Certificate, peer net.Addr) error
 }
 
 func (l *tlsListener) Accept() (net.Conn, error) {
@@ -31,7 +40,14 @@ func (l *tlsListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	c, tap := tapped(l.tap, c, true)
-	ec := &edgeConn{Conn: tls.Server(c, l.conf), l: l, cid: l.nextCID.Add(1) + 0xff, tap: tap}
+	conf := l.conf
+	if l.verify != nil {
+		// VerifyConnection does not see the peer's address: a per-connection copy closes over it.
+		conf = l.conf.Clone()
+		remote := c.RemoteAddr()
+		conf.VerifyConnection = func(cs tls.ConnectionState) error { return l.verify(cs.PeerCertificates, remote) }
+	}
+	ec := &edgeConn{Conn: tls.Server(c, conf), l: l, cid: l.nextCID.Add(1) + 0xff, tap: tap}
 	return ec, nil
 }
 

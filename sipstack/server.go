@@ -134,7 +134,8 @@ func (s *Server) Listen(addr string) error {
 		clientAuth = tls.RequireAnyClientCert
 	}
 	// The chain is verified by the Edge's own rule after the handshake, so that a wrong name or an
-	// untrusted root gets the Edge's 504 and ms-diagnostics rather than a bare TLS alert.
+	// untrusted root gets the Edge's 504 and ms-diagnostics rather than a bare TLS alert; only what a
+	// HandshakeVerifier refuses (a client certificate without clientAuth) ends the handshake.
 	conf := &tls.Config{
 		Certificates: []tls.Certificate{s.cfg.Certificate},
 		ClientAuth:   clientAuth,
@@ -144,6 +145,9 @@ func (s *Server) Listen(addr string) error {
 		KeyLogWriter: s.cfg.KeyLog,
 	}
 	s.ln = &tlsListener{Listener: l, conf: conf, handshake: s.cfg.HandshakeTimeout, idle: s.cfg.IdleTimeout, log: s.log, tap: s.cfg.Tap}
+	if hv, ok := s.dec.(HandshakeVerifier); ok {
+		s.ln.verify = hv.VerifyHandshake
+	}
 	go func() {
 		if err := s.srv.ServeTLS(s.ln); err != nil && !s.closing.Load() {
 			s.log.Error().Err(err).Msg("SIP listener stopped")

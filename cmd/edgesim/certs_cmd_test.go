@@ -52,6 +52,16 @@ func TestCertsIssueAndInspect(t *testing.T) {
 			[]string{`ErrorType="The certificate chain was issued by an authority that is not trusted"`, "SEC_E_UNTRUSTED_ROOT"}},
 		{"expired", []string{"--cn", fqdn, "--expired"}, 1, []string{`ErrorType="The received certificate has expired"`, "0x80090328(SEC_E_CERT_EXPIRED)"}},
 		{"RSA key", []string{"--cn", fqdn, "--key-type", "rsa2048", "--days", "30"}, 0, []string{"verdict: PASS"}},
+		{"no clientAuth", []string{"--cn", fqdn, "--eku", "server"}, 1,
+			[]string{"rule usage:", "FAILS: no clientAuth", `HRESULT="0x800B0110(CERT_E_WRONG_USAGE)"`}},
+		{"intermediate sent", []string{"--cn", fqdn, "--intermediate"}, 0, []string{"(depth 3), complete", "verdict: PASS"}},
+		{"intermediate not sent", []string{"--cn", fqdn, "--no-intermediate"}, 1,
+			[]string{"rule chain:", "its issuer edgesim Lab Intermediate CA was not sent", `HRESULT="0x800B010A(CERT_E_CHAINING)"`}},
+		{"SHA-1 leaf", []string{"--cn", fqdn, "--sha1", "leaf", "--key-type", "rsa2048"}, 1,
+			[]string{"rule signature: fail", "is signed with ECDSA-SHA1", `HRESULT="0x80090331(SEC_E_ALGORITHM_MISMATCH)"`}},
+		{"SHA-1 intermediate", []string{"--cn", fqdn, "--sha1", "intermediate"}, 1, []string{"edgesim Lab SHA-1 Intermediate CA is signed with ECDSA-SHA1"}},
+		{"self-signed factory certificate", []string{"--cn", fqdn, "--self-signed"}, 1, []string{"self-signed", "SEC_E_UNTRUSTED_ROOT"}},
+		{"expiring soon", []string{"--cn", fqdn, "--days", "10"}, 0, []string{"warning: validity: the certificate expires in 9 days", "verdict: PASS"}},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,6 +98,18 @@ func TestCertsIssueAndInspect(t *testing.T) {
 		pub := filepath.Join(dir, "edgesim-lab", "public-ca.pem")
 		if code, out, _ := cli(t, dir, "certs", "inspect", prefix+".pem", "--fqdn", fqdn, "--ca", pub); code != 0 {
 			t.Errorf("--ca not used: %s", out)
+		}
+	})
+	t.Run("a chain that validates only thanks to the store warns", func(t *testing.T) {
+		prefix := filepath.Join(dir, "cut")
+		if code, _, e := cli(t, dir, "certs", "issue", "--out", prefix, "--cn", fqdn, "--no-intermediate"); code != 0 {
+			t.Fatal(e)
+		}
+		lab := filepath.Join(dir, "edgesim-lab")
+		code, out, _ := cli(t, dir, "certs", "inspect", prefix+".pem", "--fqdn", fqdn,
+			"--ca", filepath.Join(lab, "ca.pem"), "--ca", filepath.Join(lab, "lab-intermediate.pem"))
+		if code != 0 || !strings.Contains(out, "warning: chain: it validates only thanks to the local store") {
+			t.Errorf("exit %d:\n%s", code, out)
 		}
 	})
 	t.Run("unreadable input exits 2 naming the file", func(t *testing.T) {

@@ -26,7 +26,10 @@ func (a *app) checkCmd() *cobra.Command {
 		Long: `Check a federated domain the way the Edge does before it sends an INVITE there, rule by rule:
 federation lists, the _sipfederationtls._tcp SRV record, the rule that its target lies directly in the
 domain, A/AAAA, TCP, the TLS handshake with the Edge's certificate presented, and the server
-certificate's name, trust and validity. The handshake is closed as soon as the certificate is judged;
+certificate's name, trust, validity, usage (EKU), signature algorithm, key and chain as sent. WARN lines
+(exit 0) name what works today but is fragile: expiry within 30 days, a chain that validates only thanks
+to the Edge's store, an 8192-bit key, a certificate without clientAuth (calls from the domain to the
+Edge then fail in the TLS handshake). The handshake is closed as soon as the certificate is judged;
 no SIP message is sent and nothing is written to the Edge log. A failing rule shows the exact
 ms-diagnostics line the Edge would produce. Point it at a real Expressway-E before placing calls.`,
 		Example: `  edgesim check acano.steven.lab
@@ -105,6 +108,9 @@ func (a *app) printCheck(rep edge.CheckReport, edgeFQDN string) {
 		if r.Diagnostic != "" {
 			fmt.Fprintf(w, "        %s\n", r.Diagnostic)
 		}
+	}
+	for _, warn := range rep.Warnings {
+		fmt.Fprintf(w, "  WARN  %s\n", warn)
 	}
 	if rep.Pass {
 		fmt.Fprintf(w, "\nPASS: the Edge would send the INVITE to %s (%s, certificate %s)\n", rep.Target, rep.PeerAddr, rep.PeerServer)

@@ -14,7 +14,7 @@ func TestCheckPassExits0(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errb)
 	}
-	if strings.Count(out, "  PASS  ") != 9 || !strings.Contains(out, "PASS: the Edge would send the INVITE to vcse.cms.steven.lab:") {
+	if strings.Count(out, "  PASS  ") != 13 || !strings.Contains(out, "PASS: the Edge would send the INVITE to vcse.cms.steven.lab:") {
 		t.Errorf("output:\n%s", out)
 	}
 	if n := len(peer.Requests()); n != 0 {
@@ -39,7 +39,7 @@ func TestCheckFailExits1(t *testing.T) {
 			Result string `json:"result"`
 		} `json:"rules"`
 	}
-	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitFailed || rep.Pass || rep.Diag != seedLine1010 || len(rep.Rules) != 9 {
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitFailed || rep.Pass || rep.Diag != seedLine1010 || len(rep.Rules) != 13 {
 		t.Errorf("exit %d err %v report %+v\n%s", code, err, rep, out)
 	}
 }

@@ -34,6 +34,10 @@ type Row struct {
 	Fault     certs.Fault
 	ErrorType string
 	HRESULT   string
+	// Alert is the TLS alert of a row the Edge applies inside the handshake inbound (§7): there the
+	// peer gets this alert and no SIP answer, and the Edge-log record has no SIP lines. "" for the
+	// rows that are always a SIP answer.
+	Alert string
 	// Section is where docs/edge-behaviour.md describes the behaviour; Source says what it rests on:
 	// seed (the captured traces), ms (Microsoft's documentation) or choice (ours, the real text unknown).
 	Section string
@@ -80,6 +84,16 @@ var catalogue = []Row{
 	certRow("1010-no-certificate", certs.FaultNoCertificate, ResultCode{0xc3e93d6a, "SIPPROXY_E_ROUTING_MSG_NO_PEER_CERT"},
 		"Message cannot be routed because the peer did not present a certificate",
 		"The peer did not present a certificate", "0x8009030E(SEC_E_NO_CREDENTIALS)", "choice"),
+	// §7, certificates of 2026. Microsoft publishes neither the Edge's texts nor its result codes for
+	// these: each HRESULT is the Schannel / CertGetCertificateChain code closest to the fault, its
+	// ErrorType Windows' own message for it, the Result-Code ours in the same family [choice].
+	wrongUsageRow(),
+	certRow("1010-incomplete-chain", certs.FaultIncompleteChain, ResultCode{0xc3e93d6c, "SIPPROXY_E_ROUTING_MSG_CERT_CHAIN_INCOMPLETE"},
+		"Message cannot be routed because the peer's certificate chain could not be built to a trusted root",
+		"A certificate chain could not be built to a trusted root authority", "0x800B010A(CERT_E_CHAINING)", "choice"),
+	certRow("1010-weak-signature", certs.FaultWeakSignature, ResultCode{0xc3e93d6d, "SIPPROXY_E_ROUTING_MSG_CERT_WEAK_SIGNATURE"},
+		"Message cannot be routed because the peer's certificate chain is signed with SHA-1",
+		"The client and server cannot communicate, because they do not possess a common algorithm", "0x80090331(SEC_E_ALGORITHM_MISMATCH)", "choice"),
 	{ID: "1014", Code: 1014, Status: 504, Reason: "Server time-out", DiagReason: "Unable to resolve DNS A record",
 		Attrs: []string{"fqdn"}, Severity: LevelWarning, Result: ResultCode{0xc3e93d70, "SIPPROXY_E_EPROUTING_MSG_SRV_TARGET_NO_A"},
 		Text: "The FQDN of the DNS SRV result could not be resolved to an address", Data: []string{"fqdn", "info"},
@@ -105,6 +119,19 @@ func certRow(id RowID, f certs.Fault, rc ResultCode, text, errorType, hresult, s
 		Attrs: []string{"ErrorType", "tls-target", "PeerServer", "HRESULT"}, Severity: LevelError, Result: rc, Text: text,
 		Data: []string{"expected-fqdn", "certName", "info"}, Fault: f, ErrorType: errorType, HRESULT: hresult,
 		Section: "§2.6", Source: source}
+}
+
+// wrongUsageRow is the certificate without the EKU of its role. Inbound the Edge refuses it inside
+// the TLS handshake with bad_certificate(42), the alert Go's TLS stack sends for any verification
+// failure (Schannel's is not documented) [choice]; outbound it is a 1010 to the Skype user.
+func wrongUsageRow() Row {
+	r := certRow("1010-wrong-usage", certs.FaultWrongUsage, ResultCode{0xc3e93d6b, "SIPPROXY_E_ROUTING_MSG_CERT_WRONG_USAGE"},
+		"Message cannot be routed because the peer's certificate is not valid for the requested usage",
+		"The certificate is not valid for the requested usage", "0x800B0110(CERT_E_WRONG_USAGE)", "choice")
+	r.Data = []string{"expected-fqdn?", "certName", "required-usage", "info"}
+	r.Alert = "bad_certificate(42)"
+	r.Section = "§7"
+	return r
 }
 
 var rowIndex = func() map[RowID]int {

@@ -3,7 +3,6 @@ package policy
 import (
 	"crypto/x509"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/edgesim/edgesim/certs"
@@ -35,7 +34,7 @@ func (p *Policy) CheckPeer(chain []*x509.Certificate, candidates []string, usage
 			break
 		}
 		if res.Fault != certs.FaultWrongPrincipal {
-			break // trust and validity do not depend on the name
+			break // trust, validity, usage and signature do not depend on the name
 		}
 	}
 	r := p.certRule(chain, candidates, usage, now, first, matched)
@@ -44,7 +43,7 @@ func (p *Policy) CheckPeer(chain []*x509.Certificate, candidates []string, usage
 		v := allow(matched)
 		return v, r
 	}
-	v := certTrust(first.Fault, candidates[0], presented(chain))
+	v := certTrust(first.Fault, candidates[0], presented(chain), usageName(usage))
 	r.Outcome, r.Row = Fail, v.Row
 	return v, r
 }
@@ -55,7 +54,7 @@ func (p *Policy) certRule(chain []*x509.Certificate, candidates []string, usage 
 		Usage: usageName(usage), TrustAnchors: p.TrustAnchors, CheckedAt: &at}}
 	if len(chain) == 0 || chain[0] == nil {
 		r.Detail = "no certificate presented"
-		for _, c := range []string{"name", "trust", "validity", "usage"} {
+		for _, c := range []string{"name", "trust", "validity", "usage", "signature", "key", "chain"} {
 			r.Checks = append(r.Checks, Check{Name: c, Outcome: Skip, Detail: "no certificate seen"})
 		}
 		return r
@@ -69,25 +68,7 @@ func (p *Policy) certRule(chain []*x509.Certificate, candidates []string, usage 
 	} else if row, ok := CertRow(res.Fault); ok {
 		r.Detail = row.ErrorType + ": " + res.Detail
 	}
-	names := strings.Join(certs.CertificateNames(leaf), ", ")
-	name := Check{Name: "name", Outcome: Pass, Detail: fmt.Sprintf("%s is among %s", want, names)}
-	if !certs.MatchesFQDN(leaf, want) {
-		name = Check{Name: "name", Outcome: Fail, Detail: fmt.Sprintf("%s is not among %s", want, names)}
-	}
-	trust := Check{Name: "trust", Outcome: Pass, Detail: "issued by " + leaf.Issuer.CommonName}
-	if res.Fault == certs.FaultUntrustedRoot {
-		trust = Check{Name: "trust", Outcome: Fail, Detail: res.Detail}
-	}
-	window := fmt.Sprintf("valid %s to %s", leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339))
-	validity := Check{Name: "validity", Outcome: Pass, Detail: window}
-	if now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
-		validity.Outcome = Fail
-	}
-	eku := Check{Name: "usage", Outcome: Pass, Detail: "the certificate allows " + usageName(usage)}
-	if !hasUsage(leaf, usage) {
-		eku = Check{Name: "usage", Outcome: Fail, Detail: "the certificate's extended key usage lacks " + usageName(usage)}
-	}
-	r.Checks = []Check{name, trust, validity, eku}
+	r.Checks = p.certChecks(chain, want, usage, now, res)
 	return r
 }
 

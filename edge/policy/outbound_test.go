@@ -35,6 +35,10 @@ func outboundCases(p *testPKI) []outboundCase {
 	wrong := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"})
 	untrusted := p.chain(certs.IssuerUntrusted, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"})
 	expired := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab", Expired: true})
+	clientOnly := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab", EKU: certs.EKUClient})
+	noInter := p.viaIntermediate(certs.LeafRequest{CommonName: "vcse.cms.steven.lab", OmitIntermediate: true})
+	sha1Leaf := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab", SHA1: true})
+	selfSigned := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab", SelfSigned: true})
 	srv := func(targets ...string) *SRVResult {
 		r := &SRVResult{}
 		for _, t := range targets {
@@ -45,6 +49,9 @@ func outboundCases(p *testPKI) []outboundCase {
 	hosts := map[string]HostResult{"vcse.cms.steven.lab": {Addrs: []netip.Addr{cmsAddr.Addr()}}}
 	dialed := func(d DialResult) []DialResult { d.Target, d.Addr = cmsTarget, cmsAddr; return []DialResult{d} }
 	up := dialed(DialResult{Stage: DialEstablished, Chain: good})
+	tlsCert := func(chain []*x509.Certificate) []DialResult {
+		return dialed(DialResult{Stage: DialTLSFailed, Chain: chain})
+	}
 	reached := func(a *Answer) OutboundFacts {
 		return OutboundFacts{Domain: "cms.steven.lab", SRV: srv("vcse.cms.steven.lab"), Hosts: hosts, Dials: up, Answer: a}
 	}
@@ -81,6 +88,19 @@ func outboundCases(p *testPKI) []outboundCase {
 		{name: "server certificate expired", facts: OutboundFacts{Domain: "cms.steven.lab", SRV: srv("vcse.cms.steven.lab"), Hosts: hosts,
 			Dials: dialed(DialResult{Stage: DialTLSFailed, Chain: expired})}, row: "1010-expired", status: 504,
 			attrs: map[string]string{"HRESULT": "0x80090328(SEC_E_CERT_EXPIRED)"}},
+		{name: "server certificate without serverAuth", facts: OutboundFacts{Domain: "cms.steven.lab", SRV: srv("vcse.cms.steven.lab"), Hosts: hosts,
+			Dials: tlsCert(clientOnly)}, row: "1010-wrong-usage", status: 504,
+			attrs: map[string]string{"HRESULT": "0x800B0110(CERT_E_WRONG_USAGE)"},
+			data:  map[string]string{"expected-fqdn": "vcse.cms.steven.lab", "required-usage": "serverAuth"}},
+		{name: "server chain without its intermediate", facts: OutboundFacts{Domain: "cms.steven.lab", SRV: srv("vcse.cms.steven.lab"), Hosts: hosts,
+			Dials: tlsCert(noInter)}, row: "1010-incomplete-chain", status: 504, attrs: map[string]string{"HRESULT": "0x800B010A(CERT_E_CHAINING)"}},
+		{name: "server chain without its intermediate, the store holds it", policy: func(q *Policy) { q.Roots = p.withIntermediate() },
+			facts:   OutboundFacts{Domain: "cms.steven.lab", SRV: srv("vcse.cms.steven.lab"), Hosts: hosts, Dials: dialed(DialResult{Stage: DialEstablished, Chain: noInter})},
+			pending: NeedAnswer},
+		{name: "server certificate signed with SHA-1", facts: OutboundFacts{Domain: "cms.steven.lab", SRV: srv("vcse.cms.steven.lab"), Hosts: hosts,
+			Dials: tlsCert(sha1Leaf)}, row: "1010-weak-signature", status: 504, attrs: map[string]string{"HRESULT": "0x80090331(SEC_E_ALGORITHM_MISMATCH)"}},
+		{name: "self-signed server certificate (factory default)", facts: OutboundFacts{Domain: "cms.steven.lab", SRV: srv("vcse.cms.steven.lab"), Hosts: hosts,
+			Dials: tlsCert(selfSigned)}, row: "1010-untrusted-root", status: 504, attrs: map[string]string{"HRESULT": "0x80090325(SEC_E_UNTRUSTED_ROOT)"}},
 		{name: "every rule passed: the INVITE may go", facts: reached(nil), pending: NeedAnswer},
 		{name: "answered", facts: reached(&Answer{Kind: Answered, Status: 200, Reason: "OK"}), allow: true, status: 200},
 		{name: "far end refuses with its own diagnostics", facts: reached(&Answer{Kind: Rejected, Status: 404, Reason: "Not Found",
@@ -151,7 +171,7 @@ func TestCertificateTrace(t *testing.T) {
 	if r.Inputs.ExpectedFQDN[0] != "vcse.acano.steven.lab" || r.Inputs.Usage != "clientAuth" || len(r.Inputs.TrustAnchors) != 1 {
 		t.Errorf("inputs %+v", r.Inputs)
 	}
-	want := map[string]Outcome{"name": Fail, "trust": Pass, "validity": Pass, "usage": Pass}
+	want := map[string]Outcome{"name": Fail, "trust": Pass, "validity": Pass, "usage": Pass, "signature": Pass, "key": Pass, "chain": Pass}
 	for _, ch := range r.Checks {
 		if want[ch.Name] != ch.Outcome {
 			t.Errorf("check %s = %s, want %s (%s)", ch.Name, ch.Outcome, want[ch.Name], ch.Detail)

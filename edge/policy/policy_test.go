@@ -90,6 +90,24 @@ func TestDecideInbound(t *testing.T) {
 			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-untrusted-root", errorType: "The certificate chain was issued by an authority that is not trusted"}},
 		{"expired certificate", base, req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", Expired: true})),
 			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-expired", errorType: "The received certificate has expired"}},
+		{"client certificate without clientAuth (if the handshake let it by)", base,
+			req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", EKU: certs.EKUServer})),
+			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-wrong-usage", errorType: "The certificate is not valid for the requested usage"}},
+		{"chain sent without its intermediate", base,
+			req("acano.steven.lab", p.viaIntermediate(certs.LeafRequest{CommonName: "vcse.acano.steven.lab", OmitIntermediate: true})),
+			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-incomplete-chain", errorType: "A certificate chain could not be built to a trusted root authority"}},
+		{"chain without its intermediate, the store holds it", func() *Policy { q := base(); q.Roots = p.withIntermediate(); return q },
+			req("acano.steven.lab", p.viaIntermediate(certs.LeafRequest{CommonName: "vcse.acano.steven.lab", OmitIntermediate: true})),
+			srvOK("vcse.acano.steven.lab"), want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
+		{"chain with its intermediate", base,
+			req("acano.steven.lab", p.viaIntermediate(certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})),
+			srvOK("vcse.acano.steven.lab"), want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
+		{"SHA-1 signed leaf", base,
+			req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", SHA1: true})),
+			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-weak-signature"}},
+		{"self-signed leaf (the Expressway's factory certificate)", base,
+			req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", SelfSigned: true})),
+			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-untrusted-root"}},
 		{"CN-only certificate without SAN is accepted", base,
 			req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", NoSAN: true})),
 			srvOK("vcse.acano.steven.lab"), want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
@@ -242,5 +260,41 @@ func TestDiagnosticCode(t *testing.T) {
 		if got := DiagnosticCode(in); got != want {
 			t.Errorf("DiagnosticCode(%q) = %d, want %d", in, got, want)
 		}
+	}
+}
+
+// Inside the handshake only the client certificate's usage is judged: the rest waits for SIP.
+func TestDecideHandshake(t *testing.T) {
+	p := newTestPKI(t)
+	pol := &Policy{FQDN: "sip.skype.lab", Roots: p.labRoots}
+	for _, tt := range []struct {
+		name  string
+		chain []*x509.Certificate
+		allow bool
+	}{
+		{"both usages", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}), true},
+		{"clientAuth only", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", EKU: certs.EKUClient}), true},
+		{"untrusted: judged at SIP level", p.chain(certs.IssuerUntrusted, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}), true},
+		{"no certificate: the TLS stack's business", nil, true},
+		{"serverAuth only", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", EKU: certs.EKUServer}), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			v := pol.DecideHandshake(tt.chain, time.Now())
+			if v.Allow != tt.allow {
+				t.Fatalf("allow %v, want %v", v.Allow, tt.allow)
+			}
+			if tt.allow {
+				return
+			}
+			if v.Row != "1010-wrong-usage" || v.Status != 0 || v.Diagnostic != nil || v.Record == nil {
+				t.Fatalf("verdict %+v: want the wrong-usage record and no SIP answer", v)
+			}
+			if got := v.Record.DataLine(); got != `certName="vcse.acano.steven.lab";required-usage="clientAuth";info="The certificate is not valid for the requested usage"` {
+				t.Errorf("Data %s", got)
+			}
+			if len(v.Trace) != 1 || v.Trace[0].Name != RuleTLS || v.Trace[0].Outcome != Fail {
+				t.Errorf("trace %+v", v.Trace)
+			}
+		})
 	}
 }

@@ -58,13 +58,13 @@ func noSRVMatch(domain string, targets []SRVTarget) Verdict {
 	return mustRow("1009").refuse(values{m: map[string]string{"domain": domain}, fqdns: fq})
 }
 
-func certTrust(fault certs.Fault, tlsTarget, peerServer string) Verdict {
+func certTrust(fault certs.Fault, tlsTarget, peerServer, usage string) Verdict {
 	r, ok := CertRow(fault)
 	if !ok {
 		r = mustRow("1010-untrusted-root")
 	}
 	return r.refuse(values{m: map[string]string{"ErrorType": r.ErrorType, "tls-target": tlsTarget, "PeerServer": peerServer,
-		"HRESULT": r.HRESULT, "expected-fqdn": tlsTarget, "certName": peerServer, "info": r.ErrorType}})
+		"HRESULT": r.HRESULT, "expected-fqdn": tlsTarget, "certName": peerServer, "required-usage": usage, "info": r.ErrorType}})
 }
 
 func noARecord(fqdn, cause string) Verdict {
