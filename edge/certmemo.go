@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/edge/policy"
 )
 
 // certMemo remembers verdicts on chains for a while: a peer sends many requests on one connection with
@@ -64,4 +65,33 @@ func (m *certMemo) Check(in certs.CheckInput) certs.CheckResult {
 	m.entries[k] = memoEntry{res: res, validTo: validTo}
 	m.mu.Unlock()
 	return res
+}
+
+// explainMemo remembers the certificate rule's trace entries, keyed to the minute (policy.ExplainKey),
+// so the requests of one connection share one explanation of its chain.
+type explainMemo struct {
+	mu      sync.Mutex
+	entries map[policy.ExplainKey]policy.Rule
+	max     int
+}
+
+func newExplainMemo(max int) *explainMemo {
+	return &explainMemo{entries: map[policy.ExplainKey]policy.Rule{}, max: max}
+}
+
+func (m *explainMemo) Explain(k policy.ExplainKey, build func() policy.Rule) policy.Rule {
+	m.mu.Lock()
+	r, ok := m.entries[k]
+	m.mu.Unlock()
+	if ok {
+		return r
+	}
+	r = build()
+	m.mu.Lock()
+	if len(m.entries) >= m.max {
+		clear(m.entries) // as the verdict memo: a lab sees few peers, and the minute moves on anyway
+	}
+	m.entries[k] = r
+	m.mu.Unlock()
+	return r
 }

@@ -66,6 +66,7 @@ func NewService(lab *Lab, log zerolog.Logger, opts ServiceOptions) (*Service, er
 	if opts.Now == nil {
 		// A memoised verdict is only good for the real clock; an injected one is judged afresh.
 		lab.Policy.Check = newCertMemo(time.Minute, 4096).Check
+		lab.Policy.Explain = newExplainMemo(4096).Explain
 	}
 	sc := sipConfig(lab, s.log)
 	if s.rec != nil {

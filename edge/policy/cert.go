@@ -3,6 +3,7 @@ package policy
 import (
 	"crypto/x509"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/edgesim/edgesim/certs"
@@ -37,7 +38,7 @@ func (p *Policy) CheckPeer(chain []*x509.Certificate, candidates []string, usage
 			break // trust, validity, usage and signature do not depend on the name
 		}
 	}
-	r := p.certRule(chain, candidates, usage, now, first, matched)
+	r := p.explain(chain, candidates, usage, now, first, matched)
 	if matched != "" {
 		r.Outcome = Pass
 		v := allow(matched)
@@ -46,6 +47,36 @@ func (p *Policy) CheckPeer(chain []*x509.Certificate, candidates []string, usage
 	v := certTrust(first.Fault, candidates[0], presented(chain), usageName(usage))
 	r.Outcome, r.Row = Fail, v.Row
 	return v, r
+}
+
+// ExplainKey names one explanation of the certificate rule: the same presented chain (a connection
+// delivers the same parsed chain with every request), held to the same names for the same use, in the
+// same minute, gets the same rule in its trace.
+type ExplainKey struct {
+	Leaf       *x509.Certificate
+	ChainLen   int
+	Candidates string
+	Usage      x509.ExtKeyUsage
+	Matched    string
+	Minute     int64
+}
+
+// Explainer remembers built certificate rules; it must return what build returns, or a copy of an
+// earlier result for the same key. Nil builds every time.
+type Explainer func(k ExplainKey, build func() Rule) Rule
+
+// explain is certRule through the Explainer: the trace costs more to build than a memoised verdict.
+func (p *Policy) explain(chain []*x509.Certificate, candidates []string, usage x509.ExtKeyUsage, now time.Time, res certs.CheckResult, matched string) Rule {
+	build := func() Rule { return p.certRule(chain, candidates, usage, now, res, matched) }
+	if p.Explain == nil || len(chain) == 0 {
+		return build()
+	}
+	k := ExplainKey{Leaf: chain[0], ChainLen: len(chain), Candidates: strings.Join(candidates, ","), Usage: usage,
+		Matched: matched, Minute: now.Unix() / 60}
+	r := p.Explain(k, build)
+	at := now
+	r.Inputs.CheckedAt = &at
+	return r
 }
 
 func (p *Policy) certRule(chain []*x509.Certificate, candidates []string, usage x509.ExtKeyUsage, now time.Time, res certs.CheckResult, matched string) Rule {

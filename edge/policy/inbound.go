@@ -35,7 +35,7 @@ func (p *Policy) DecideInbound(f InboundFacts) Verdict {
 }
 
 func (p *Policy) decideInbound(f InboundFacts) Verdict {
-	var t trace
+	t := make(trace, 0, 8) // one allocation: a Rule is large, and growing the slice copies them
 	d, source := f.FederationDomain()
 	dr := Rule{Name: RuleFederationDomain, Section: "§2.2", Inputs: Inputs{Domain: d, DomainSource: source}}
 	if d == "" {

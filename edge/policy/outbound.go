@@ -77,7 +77,7 @@ func (p *Policy) DecideOutbound(f OutboundFacts) Verdict {
 }
 
 func (p *Policy) decideOutbound(f OutboundFacts) Verdict {
-	var t trace
+	t := make(trace, 0, 8) // one allocation: a Rule is large, and growing the slice copies them
 	d := Normalize(f.Domain)
 	rt, denied := p.listsRule(&t, d, outboundSections)
 	if denied != nil {

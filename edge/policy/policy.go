@@ -20,6 +20,8 @@ type Policy struct {
 	Blocked          []string
 	// Check is the certificate rule; nil means certs.Check. The Edge plugs in a memo of it.
 	Check CertChecker
+	// Explain remembers the certificate rule's trace entry; nil builds it every time.
+	Explain Explainer
 }
 
 // sections name where docs/edge-behaviour.md describes the rules both directions share.

@@ -41,7 +41,11 @@ func InDomain(target, domain string) bool {
 
 // IsIPLiteral reports a host that is an address, which has no SRV record to look up.
 func IsIPLiteral(host string) bool {
-	_, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	h := strings.Trim(host, "[]")
+	if h == "" || !strings.ContainsRune(h, ':') && (h[len(h)-1] < '0' || h[len(h)-1] > '9') {
+		return false // a name ends in a letter: no parse, no error to allocate, on every request
+	}
+	_, err := netip.ParseAddr(h)
 	return err == nil
 }
 
