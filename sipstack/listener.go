@@ -22,15 +22,27 @@ type tlsListener struct {
 	idle      time.Duration
 	log       zerolog.Logger
 	nextCID   atomic.Uint64
+	done      chan struct{} // closed by Close, ends an accept backoff
+	closeOnce sync.Once
+}
+
+func newTLSListener(inner net.Listener, conf *tls.Config, handshake, idle time.Duration, log zerolog.Logger) *tlsListener {
+	return &tlsListener{Listener: inner, conf: conf, handshake: handshake, idle: idle, log: log, done: make(chan struct{})}
 }
 
 func (l *tlsListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
+	c, err := l.acceptRetrying()
 	if err != nil {
 		return nil, err
 	}
 	ec := &edgeConn{Conn: tls.Server(c, l.conf), l: l, cid: l.nextCID.Add(1) + 0xff}
 	return ec, nil
+}
+
+// Close stops accepting, and ends a backoff in progress.
+func (l *tlsListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return l.Listener.Close()
 }
 
 // edgeConn embeds *tls.Conn so that sipgo's TCPConnection.Conn still offers ConnectionState.

@@ -136,7 +136,7 @@ func (s *Server) Listen(addr string) error {
 		MinVersion:   s.cfg.MinTLS,
 		MaxVersion:   s.cfg.MaxTLS,
 	}
-	s.ln = &tlsListener{Listener: l, conf: conf, handshake: s.cfg.HandshakeTimeout, idle: s.cfg.IdleTimeout, log: s.log}
+	s.ln = newTLSListener(l, conf, s.cfg.HandshakeTimeout, s.cfg.IdleTimeout, s.log)
 	go func() {
 		if err := s.srv.ServeTLS(s.ln); err != nil && !s.closing.Load() {
 			s.log.Error().Err(err).Msg("SIP listener stopped")
