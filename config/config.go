@@ -26,6 +26,8 @@ type Edge struct {
 	HandshakeTimeout  time.Duration `yaml:"handshake_timeout" mapstructure:"handshake_timeout"`
 	IdleTimeout       time.Duration `yaml:"idle_timeout" mapstructure:"idle_timeout"`
 	MaxMessageBytes   int           `yaml:"max_message_bytes" mapstructure:"max_message_bytes"`
+	MaxConnections    int           `yaml:"max_connections" mapstructure:"max_connections"`
+	MaxConnsPerIP     int           `yaml:"max_connections_per_ip" mapstructure:"max_connections_per_ip"`
 	CertFile          string        `yaml:"cert_file" mapstructure:"cert_file"`
 	KeyFile           string        `yaml:"key_file" mapstructure:"key_file"`
 	Trust             Trust         `yaml:"trust" mapstructure:"trust"`
@@ -104,6 +106,8 @@ func Default() Config {
 			HandshakeTimeout:  10 * time.Second,
 			IdleTimeout:       5 * time.Minute,
 			MaxMessageBytes:   65536,
+			MaxConnections:    4096,
+			MaxConnsPerIP:     256,
 			Trust:             Trust{Profile: ProfileOnPrem, CAFiles: []string{}, PublicCAFiles: []string{}},
 			TLS:               TLSVersions{MinVersion: "1.2", MaxVersion: "1.3"},
 			Diagnostics:       DiagnosticsAnnotated,

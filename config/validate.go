@@ -45,6 +45,12 @@ func (c Config) Validate() error {
 	if e.MaxMessageBytes < 1024 {
 		bad("edge.max_message_bytes", "must be at least 1024, got %d", e.MaxMessageBytes)
 	}
+	if e.MaxConnections < 1 {
+		bad("edge.max_connections", "must be at least 1, got %d", e.MaxConnections)
+	}
+	if e.MaxConnsPerIP < 1 || e.MaxConnsPerIP > e.MaxConnections && e.MaxConnections >= 1 {
+		bad("edge.max_connections_per_ip", "must be between 1 and edge.max_connections (%d), got %d", e.MaxConnections, e.MaxConnsPerIP)
+	}
 	if (e.CertFile == "") != (e.KeyFile == "") {
 		bad("edge.cert_file", "cert_file and key_file go together")
 	}

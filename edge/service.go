@@ -77,20 +77,22 @@ func NewService(lab *Lab, log zerolog.Logger, opts ServiceOptions) (*Service, er
 func sipConfig(lab *Lab, log zerolog.Logger) sipstack.Config {
 	e := lab.Config.Edge
 	return sipstack.Config{
-		Certificate:       lab.EdgeCert,
-		RequireClientCert: e.RequireClientCert,
-		MinTLS:            lab.TLSMin,
-		MaxTLS:            lab.TLSMax,
-		HandshakeTimeout:  e.HandshakeTimeout,
-		IdleTimeout:       e.IdleTimeout,
-		MaxMessageBytes:   e.MaxMessageBytes,
-		ServerHeader:      e.ServerHeader,
-		ContactHost:       e.FQDN,
-		RTPPortLow:        lab.RTPLow,
-		RTPPortHigh:       lab.RTPHigh,
-		AnswerDelay:       e.AnswerDelay,
-		HangupAfter:       e.HangupAfter,
-		Logger:            log,
+		Certificate:         lab.EdgeCert,
+		RequireClientCert:   e.RequireClientCert,
+		MinTLS:              lab.TLSMin,
+		MaxTLS:              lab.TLSMax,
+		HandshakeTimeout:    e.HandshakeTimeout,
+		IdleTimeout:         e.IdleTimeout,
+		MaxMessageBytes:     e.MaxMessageBytes,
+		MaxConnections:      e.MaxConnections,
+		MaxConnectionsPerIP: e.MaxConnsPerIP,
+		ServerHeader:        e.ServerHeader,
+		ContactHost:         e.FQDN,
+		RTPPortLow:          lab.RTPLow,
+		RTPPortHigh:         lab.RTPHigh,
+		AnswerDelay:         e.AnswerDelay,
+		HangupAfter:         e.HangupAfter,
+		Logger:              log,
 	}
 }
 

@@ -34,7 +34,7 @@ func listenFlaky(t *testing.T, fails int32) (*flakyListener, *tlsListener) {
 	}
 	f := &flakyListener{Listener: inner}
 	f.fails.Store(fails)
-	l := newTLSListener(f, &tls.Config{}, time.Second, time.Second, zerolog.Nop())
+	l := newTLSListener(f, &tls.Config{}, time.Second, time.Second, newConnLimiter(0, 0, zerolog.Nop()), zerolog.Nop())
 	t.Cleanup(func() { _ = l.Close() })
 	return f, l
 }

@@ -24,16 +24,21 @@ type tlsListener struct {
 	nextCID   atomic.Uint64
 	done      chan struct{} // closed by Close, ends an accept backoff
 	closeOnce sync.Once
+	limit     *connLimiter
 }
 
-func newTLSListener(inner net.Listener, conf *tls.Config, handshake, idle time.Duration, log zerolog.Logger) *tlsListener {
-	return &tlsListener{Listener: inner, conf: conf, handshake: handshake, idle: idle, log: log, done: make(chan struct{})}
+func newTLSListener(inner net.Listener, conf *tls.Config, handshake, idle time.Duration, limit *connLimiter, log zerolog.Logger) *tlsListener {
+	return &tlsListener{Listener: inner, conf: conf, handshake: handshake, idle: idle, log: log, done: make(chan struct{}), limit: limit}
 }
 
 func (l *tlsListener) Accept() (net.Conn, error) {
-	c, err := l.acceptRetrying()
-	if err != nil {
-		return nil, err
+	var c net.Conn
+	for c == nil {
+		raw, err := l.acceptRetrying()
+		if err != nil {
+			return nil, err
+		}
+		c = l.limit.admit(raw)
 	}
 	ec := &edgeConn{Conn: tls.Server(c, l.conf), l: l, cid: l.nextCID.Add(1) + 0xff}
 	return ec, nil

@@ -37,7 +37,10 @@ type Config struct {
 	AnswerDelay       time.Duration // ringing time before 200 OK
 	HangupAfter       time.Duration // the Edge sends BYE after this long; 0: only the peer hangs up
 	AckTimeout        time.Duration // how long to wait for the ACK of a final response; 0: 5s
-	Logger            zerolog.Logger
+	// MaxConnections and MaxConnectionsPerIP bound the open connections, in all and per source
+	// address; the excess is closed right after accept. 0: unbounded.
+	MaxConnections, MaxConnectionsPerIP int
+	Logger                              zerolog.Logger
 }
 
 // defaultAckTimeout is the SIP layer's own: the configuration has no key for it.
@@ -136,7 +139,8 @@ func (s *Server) Listen(addr string) error {
 		MinVersion:   s.cfg.MinTLS,
 		MaxVersion:   s.cfg.MaxTLS,
 	}
-	s.ln = newTLSListener(l, conf, s.cfg.HandshakeTimeout, s.cfg.IdleTimeout, s.log)
+	limit := newConnLimiter(s.cfg.MaxConnections, s.cfg.MaxConnectionsPerIP, s.log)
+	s.ln = newTLSListener(l, conf, s.cfg.HandshakeTimeout, s.cfg.IdleTimeout, limit, s.log)
 	go func() {
 		if err := s.srv.ServeTLS(s.ln); err != nil && !s.closing.Load() {
 			s.log.Error().Err(err).Msg("SIP listener stopped")
@@ -144,6 +148,9 @@ func (s *Server) Listen(addr string) error {
 	}()
 	return nil
 }
+
+// OpenConnections is the number of accepted connections not yet closed.
+func (s *Server) OpenConnections() int { return s.ln.limit.Open() }
 
 // Addr is the bound listener address.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
