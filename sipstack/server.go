@@ -95,10 +95,11 @@ func NewServer(cfg Config, dec Decider) (*Server, error) {
 	parser := sip.NewParser()
 	parser.MaxMessageLength = cfg.MaxMessageBytes
 	ua, err := sipgo.NewUA(
+		noLookups(),
 		sipgo.WithUserAgent(cfg.ServerHeader),
 		sipgo.WithUserAgentHostname(cfg.ContactHost),
 		sipgo.WithUserAgentParser(parser),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(slogger)),
+		sipgo.WithUserAgentTransportLayerOptions(noDialing(), sip.WithTransportLayerLogger(slogger)),
 		// A transaction whose connection dropped can never be ACKed or answered: end it at once
 		// rather than holding a handler (and a graceful stop) until the ACK timer.
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(slogger), sip.WithTransactionLayerTerminateOnConnClose()),
