@@ -15,6 +15,7 @@ type dialog struct {
 	invite   *sip.Request // the dialog-forming INVITE, for routing the Edge's own BYE
 	localTag string
 	cid      uint64
+	owner    []byte // the peer's leaf certificate (DER): only its peer may act in the dialog
 	sdp      []byte
 	rtpPort  int
 	acked    chan struct{}
@@ -64,7 +65,7 @@ func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn
 		s.awaitAck(tx)
 		return
 	}
-	d := &dialog{invite: req, localTag: newTag(), cid: ec.cid, sdp: body, rtpPort: port,
+	d := &dialog{invite: req, localTag: newTag(), cid: ec.cid, owner: peerIdentity(ec), sdp: body, rtpPort: port,
 		acked: make(chan struct{}), ended: make(chan struct{})}
 	d.key = dialogKey(req.CallID().Value(), d.localTag)
 	if err := tx.Respond(s.newResponse(req, ec.cid, 100, "Trying", "", nil, nil, "")); err != nil {
@@ -129,7 +130,9 @@ func (s *Server) superviseCall(d *dialog) {
 
 func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	if d := s.lookupDialog(req); d != nil {
-		d.ackOnce.Do(func() { close(d.acked) })
+		if _, ok := s.checkOwner(d, req, tx); ok {
+			d.ackOnce.Do(func() { close(d.acked) })
+		}
 	}
 }
 
@@ -139,9 +142,13 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 		s.reply(req, tx, 0, 481, "Call/Transaction Does Not Exist", nil)
 		return
 	}
+	ec, ok := s.checkOwner(d, req, tx)
+	if !ok {
+		return
+	}
 	d.end()
 	s.dialogs.Delete(d.key)
-	s.reply(req, tx, d.cid, 200, "OK", nil)
+	s.reply(req, tx, ec.cid, 200, "OK", nil)
 	s.log.Info().Str("call_id", req.CallID().Value()).Msg("call ended by the peer")
 }
 
@@ -157,13 +164,17 @@ func (s *Server) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.reply(req, tx, 0, 481, "Call/Transaction Does Not Exist", nil)
 		return
 	}
+	ec, ok := s.checkOwner(d, req, tx)
+	if !ok {
+		return
+	}
 	body := d.sdp
 	if len(req.Body()) > 0 {
 		if b, err := AnswerSDP(req.Body(), net.ParseIP(sdpAddr(d.sdp)), d.rtpPort); err == nil {
 			body = b
 		}
 	}
-	res := s.newResponse(req, d.cid, 200, "OK", d.localTag, []Header{{"Contact", s.contactValue()}}, body, "application/sdp")
+	res := s.newResponse(req, ec.cid, 200, "OK", d.localTag, []Header{{"Contact", s.contactValue()}}, body, "application/sdp")
 	_ = tx.Respond(res)
 }
 
