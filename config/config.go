@@ -39,6 +39,8 @@ type Edge struct {
 	RTPPorts          string        `yaml:"rtp_ports" mapstructure:"rtp_ports"`
 	AnswerDelay       time.Duration `yaml:"answer_delay" mapstructure:"answer_delay"`
 	HangupAfter       time.Duration `yaml:"hangup_after" mapstructure:"hangup_after"`
+	DialogIdle        time.Duration `yaml:"dialog_idle_timeout" mapstructure:"dialog_idle_timeout"`
+	DialogConnGrace   time.Duration `yaml:"dialog_conn_grace" mapstructure:"dialog_conn_grace"`
 }
 
 // Trust decides which CAs the Edge accepts for a federated peer.
@@ -117,6 +119,8 @@ func Default() Config {
 			RTPPorts:          "50000-50999",
 			AnswerDelay:       0,
 			HangupAfter:       0,
+			DialogIdle:        time.Hour,
+			DialogConnGrace:   30 * time.Second,
 		},
 		DNS: DNS{
 			Listen:   "127.0.0.1:5353",

@@ -45,6 +45,8 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"edge.rtp_ports", func(c *Config) { c.Edge.RTPPorts = "60000-50000" }},
 		{"edge.answer_delay", func(c *Config) { c.Edge.AnswerDelay = -1 }},
 		{"edge.hangup_after", func(c *Config) { c.Edge.HangupAfter = -1 }},
+		{"edge.dialog_idle_timeout", func(c *Config) { c.Edge.DialogIdle = 0 }},
+		{"edge.dialog_conn_grace", func(c *Config) { c.Edge.DialogConnGrace = -time.Second }},
 		{"dns.listen", func(c *Config) { c.DNS.Listen = "localhost" }},
 		{"dns.resolver", func(c *Config) { c.DNS.Resolver = "cloudflare" }},
 		{"dns.timeout", func(c *Config) { c.DNS.Timeout = 0 }},

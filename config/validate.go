@@ -86,6 +86,12 @@ func (c Config) Validate() error {
 	if e.HangupAfter < 0 {
 		bad("edge.hangup_after", "must not be negative, got %s", e.HangupAfter)
 	}
+	if e.DialogIdle <= 0 {
+		bad("edge.dialog_idle_timeout", "must be positive, got %s", e.DialogIdle)
+	}
+	if e.DialogConnGrace <= 0 {
+		bad("edge.dialog_conn_grace", "must be positive, got %s", e.DialogConnGrace)
+	}
 	if _, _, err := RTPPortRange(e.RTPPorts); err != nil {
 		bad("edge.rtp_ports", "%v", err)
 	}

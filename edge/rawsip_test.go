@@ -144,3 +144,13 @@ func (p *rawPeer) inDialog(d *rawDialog, method string) *sip.Response {
 	}
 	return res
 }
+
+// settle makes sure the Edge has handled the call's ACK: sipgo runs each request on its own
+// goroutine, so a re-INVITE answered 200 is the evidence. Without it a close right after the ACK
+// can beat the ACK's handling, and the Edge (rightly) never sees the ACK.
+func (p *rawPeer) settle(d *rawDialog) {
+	p.t.Helper()
+	if res := p.inDialog(d, "INVITE"); res == nil || res.StatusCode != 200 {
+		p.t.Fatalf("re-INVITE in %s: %v, want 200", d.callID, res)
+	}
+}

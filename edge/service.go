@@ -92,6 +92,8 @@ func sipConfig(lab *Lab, log zerolog.Logger) sipstack.Config {
 		RTPPortHigh:         lab.RTPHigh,
 		AnswerDelay:         e.AnswerDelay,
 		HangupAfter:         e.HangupAfter,
+		DialogIdleTimeout:   e.DialogIdle,
+		DialogConnGrace:     e.DialogConnGrace,
 		Logger:              log,
 	}
 }

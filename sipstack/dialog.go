@@ -24,6 +24,26 @@ type dialog struct {
 	endOnce  sync.Once
 	mu       sync.Mutex
 	cseq     uint32
+	conn     *edgeConn     // the peer's latest connection in this dialog; under mu
+	activity chan struct{} // a request from the peer in this dialog (1-buffered)
+}
+
+// current is the connection the peer last used in this dialog.
+func (d *dialog) current() *edgeConn {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.conn
+}
+
+// touched records an in-dialog request from the owner over ec, which becomes the dialog's connection.
+func (d *dialog) touched(ec *edgeConn) {
+	d.mu.Lock()
+	d.conn = ec
+	d.mu.Unlock()
+	select {
+	case d.activity <- struct{}{}:
+	default:
+	}
 }
 
 func dialogKey(callID, localTag string) string { return callID + "\x00" + localTag }
@@ -66,7 +86,7 @@ func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn
 		return
 	}
 	d := &dialog{invite: req, localTag: newTag(), cid: ec.cid, owner: peerIdentity(ec), sdp: body, rtpPort: port,
-		acked: make(chan struct{}), ended: make(chan struct{})}
+		acked: make(chan struct{}), ended: make(chan struct{}), conn: ec, activity: make(chan struct{}, 1)}
 	d.key = dialogKey(req.CallID().Value(), d.localTag)
 	if err := tx.Respond(s.newResponse(req, ec.cid, 100, "Trying", "", nil, nil, "")); err != nil {
 		s.log.Warn().Err(err).Msg("100 failed")
@@ -113,19 +133,7 @@ func (s *Server) superviseCall(d *dialog) {
 	case <-s.closed:
 		return
 	}
-	if s.cfg.HangupAfter <= 0 {
-		select {
-		case <-d.ended:
-		case <-s.closed:
-		}
-		return
-	}
-	select {
-	case <-d.ended:
-	case <-s.closed:
-	case <-time.After(s.cfg.HangupAfter):
-		s.sendBye(d)
-	}
+	s.superviseDialog(d)
 }
 
 func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
@@ -201,7 +209,15 @@ func (s *Server) sendBye(d *dialog) {
 	bye.AppendHeader(&sip.CSeqHeader{SeqNo: seq, MethodName: sip.BYE})
 	bye.AppendHeader(sip.NewHeader("Server", s.cfg.ServerHeader))
 	bye.SetTransport("TLS")
-	bye.SetDestination(inv.Source())
+	conn := d.current()
+	select {
+	case <-conn.gone:
+		d.end()
+		s.log.Info().Str("call_id", inv.CallID().Value()).Msg("call ended by the Edge without a BYE: the peer's connection is gone")
+		return
+	default:
+	}
+	bye.SetDestination(conn.RemoteAddr().String())
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AckTimeout)
 	defer cancel()
 	res, err := s.cli.Do(ctx, bye)

@@ -30,6 +30,7 @@ func (d *dialog) ownedBy(ec *edgeConn) bool {
 func (s *Server) checkOwner(d *dialog, req *sip.Request, tx sip.ServerTransaction) (*edgeConn, bool) {
 	ec, err := deliveringConn(req, tx)
 	if err == nil && d.ownedBy(ec) {
+		d.touched(ec)
 		return ec, true
 	}
 	ev := s.log.Warn().Str("peer", req.Source()).Str("method", string(req.Method)).Str("call_id", req.CallID().Value())

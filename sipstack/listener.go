@@ -40,7 +40,7 @@ func (l *tlsListener) Accept() (net.Conn, error) {
 		}
 		c = l.limit.admit(raw)
 	}
-	ec := &edgeConn{Conn: tls.Server(c, l.conf), l: l, cid: l.nextCID.Add(1) + 0xff}
+	ec := &edgeConn{Conn: tls.Server(c, l.conf), l: l, cid: l.nextCID.Add(1) + 0xff, gone: make(chan struct{})}
 	return ec, nil
 }
 
@@ -58,6 +58,14 @@ type edgeConn struct {
 	handshook atomic.Bool
 	hsErr     error
 	hsOnce    sync.Once
+	gone      chan struct{} // closed once sipgo closes the connection: dialogs on it are orphaned
+	goneOnce  sync.Once
+}
+
+// Close is sipgo's last word on a connection, whatever ended it (peer, idle timer, handshake).
+func (c *edgeConn) Close() error {
+	c.goneOnce.Do(func() { close(c.gone) })
+	return c.Conn.Close()
 }
 
 // errRefused tells sipgo's reader the connection is closed, so its own log stays quiet: the

@@ -40,6 +40,8 @@ type Config struct {
 	// MaxConnections and MaxConnectionsPerIP bound the open connections, in all and per source
 	// address; the excess is closed right after accept. 0: unbounded.
 	MaxConnections, MaxConnectionsPerIP int
+	DialogIdleTimeout                   time.Duration // the Edge hangs up a dialog without in-dialog requests this long
+	DialogConnGrace                     time.Duration // a dialog whose peer's connection is gone this long is ended
 	Logger                              zerolog.Logger
 }
 
@@ -59,6 +61,8 @@ func (c *Config) check() error {
 		return fmt.Errorf("sipstack: maximum message size must be positive, got %d", c.MaxMessageBytes)
 	case c.ServerHeader == "":
 		return errors.New("sipstack: no Server header")
+	case c.DialogIdleTimeout <= 0 || c.DialogConnGrace <= 0:
+		return fmt.Errorf("sipstack: dialog bounds must be positive, got idle %s, connection grace %s", c.DialogIdleTimeout, c.DialogConnGrace)
 	case c.RTPPortLow <= 0 || c.RTPPortHigh < c.RTPPortLow:
 		return fmt.Errorf("sipstack: RTP ports %d-%d are not a range", c.RTPPortLow, c.RTPPortHigh)
 	}
