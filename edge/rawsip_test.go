@@ -68,8 +68,9 @@ func (p *rawPeer) read(d time.Duration) sip.Message {
 	return m
 }
 
-// response reads until a response with a status of at least min arrives, skipping the rest.
-func (p *rawPeer) response(min int, d time.Duration) *sip.Response {
+// response reads until a response with a status of at least min arrives for cseq ("" any),
+// skipping the rest: provisional answers, repeated 200s of an earlier INVITE, the Edge's requests.
+func (p *rawPeer) response(min int, cseq string, d time.Duration) *sip.Response {
 	p.t.Helper()
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
@@ -77,7 +78,7 @@ func (p *rawPeer) response(min int, d time.Duration) *sip.Response {
 		if m == nil {
 			return nil
 		}
-		if r, ok := m.(*sip.Response); ok && r.StatusCode >= min {
+		if r, ok := m.(*sip.Response); ok && r.StatusCode >= min && (cseq == "" || r.CSeq().Value() == cseq) {
 			return r
 		}
 	}
@@ -113,7 +114,7 @@ func (p *rawPeer) invite(d *rawDialog, branch string) *sip.Response {
 	p.t.Helper()
 	d.cseq++
 	p.send(d.request("INVITE", branch, d.cseq, standin.DefaultOffer))
-	return p.response(200, 5*time.Second)
+	return p.response(200, fmt.Sprintf("%d INVITE", d.cseq), 5*time.Second)
 }
 
 // call places a call and ACKs its 200, leaving the dialog up.
@@ -138,7 +139,7 @@ func (p *rawPeer) inDialog(d *rawDialog, method string) *sip.Response {
 		body = standin.DefaultOffer
 	}
 	p.send(d.request(method, fmt.Sprintf("%s%s%d", strings.ToLower(method), d.callID, d.cseq), d.cseq, body))
-	res := p.response(200, 5*time.Second)
+	res := p.response(200, fmt.Sprintf("%d %s", d.cseq, method), 5*time.Second)
 	if res != nil && method == "INVITE" {
 		p.send(d.request("ACK", fmt.Sprintf("ack%s%d", d.callID, d.cseq), d.cseq, ""))
 	}

@@ -67,6 +67,9 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.reinvite(req, tx)
 		return
 	}
+	if s.retransmission(req, tx) {
+		return
+	}
 	ec, ok := s.decide(req, tx)
 	if !ok {
 		return
@@ -104,10 +107,10 @@ func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn
 			return
 		}
 	}
-	s.dialogs.Store(d.key, d)
-	ok := s.newResponse(req, ec.cid, 200, "OK", d.localTag, []Header{{"Contact", s.contactValue()}}, body, "application/sdp")
+	s.remember(d)
+	ok := s.okResponse(req, ec.cid, d)
 	if err := tx.Respond(ok); err != nil {
-		s.dialogs.Delete(d.key)
+		s.forget(d)
 		s.log.Warn().Err(err).Str("peer", req.Source()).Msg("could not send 200 OK")
 		return
 	}
@@ -115,22 +118,21 @@ func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn
 	s.work.Add(1)
 	go func() {
 		defer s.work.Done()
-		s.superviseCall(d)
+		s.superviseCall(d, ok)
 	}()
 }
 
 // superviseCall ends a dialog whose ACK never comes (RFC 3261 §13.3.1.4) and hangs up after HangupAfter.
-func (s *Server) superviseCall(d *dialog) {
-	defer s.dialogs.Delete(d.key)
-	select {
-	case <-d.acked:
-	case <-d.ended:
-		return
-	case <-time.After(s.cfg.AckTimeout):
-		s.log.Warn().Str("call_id", d.invite.CallID().Value()).Msg("no ACK for 200 OK; hanging up")
-		s.sendBye(d)
-		return
-	case <-s.closed:
+func (s *Server) superviseCall(d *dialog, ok *sip.Response) {
+	defer s.forget(d)
+	if !s.awaitDialogAck(d, ok) {
+		select {
+		case <-d.ended:
+		case <-s.closed:
+		default:
+			s.log.Warn().Str("call_id", d.invite.CallID().Value()).Msg("no ACK for 200 OK; hanging up")
+			s.sendBye(d)
+		}
 		return
 	}
 	s.superviseDialog(d)
@@ -155,7 +157,7 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	d.end()
-	s.dialogs.Delete(d.key)
+	s.forget(d)
 	s.reply(req, tx, ec.cid, 200, "OK", nil)
 	s.log.Info().Str("call_id", req.CallID().Value()).Msg("call ended by the peer")
 }

@@ -83,6 +83,7 @@ type Server struct {
 	ln      *tlsListener
 	port    int
 	dialogs sync.Map // dialogKey → *dialog
+	invites sync.Map // inviteKey of the dialog-forming INVITE → *dialog, to spot its retransmissions
 	rtp     *portAllocator
 	work    sync.WaitGroup
 	gate    sync.Mutex // orders work.Add against Close's Wait
