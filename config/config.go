@@ -28,6 +28,7 @@ type Edge struct {
 	MaxMessageBytes   int           `yaml:"max_message_bytes" mapstructure:"max_message_bytes"`
 	MaxConnections    int           `yaml:"max_connections" mapstructure:"max_connections"`
 	MaxConnsPerIP     int           `yaml:"max_connections_per_ip" mapstructure:"max_connections_per_ip"`
+	MaxTransactions   int           `yaml:"max_transactions" mapstructure:"max_transactions"`
 	CertFile          string        `yaml:"cert_file" mapstructure:"cert_file"`
 	KeyFile           string        `yaml:"key_file" mapstructure:"key_file"`
 	Trust             Trust         `yaml:"trust" mapstructure:"trust"`
@@ -110,6 +111,7 @@ func Default() Config {
 			MaxMessageBytes:   65536,
 			MaxConnections:    4096,
 			MaxConnsPerIP:     256,
+			MaxTransactions:   1000,
 			Trust:             Trust{Profile: ProfileOnPrem, CAFiles: []string{}, PublicCAFiles: []string{}},
 			TLS:               TLSVersions{MinVersion: "1.2", MaxVersion: "1.3"},
 			Diagnostics:       DiagnosticsAnnotated,

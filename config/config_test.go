@@ -31,6 +31,7 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"edge.max_connections", func(c *Config) { c.Edge.MaxConnections = 0 }},
 		{"edge.max_connections_per_ip", func(c *Config) { c.Edge.MaxConnsPerIP = 0 }},
 		{"edge.max_connections_per_ip", func(c *Config) { c.Edge.MaxConnections, c.Edge.MaxConnsPerIP = 10, 11 }},
+		{"edge.max_transactions", func(c *Config) { c.Edge.MaxTransactions = 0 }},
 		{"edge.cert_file", func(c *Config) { c.Edge.CertFile = "edge.pem" }},
 		{"edge.trust.profile", func(c *Config) { c.Edge.Trust.Profile = "cloud" }},
 		{"edge.tls.min_version", func(c *Config) { c.Edge.TLS.MinVersion = "1.4" }},

@@ -51,6 +51,9 @@ func (c Config) Validate() error {
 	if e.MaxConnsPerIP < 1 || e.MaxConnsPerIP > e.MaxConnections && e.MaxConnections >= 1 {
 		bad("edge.max_connections_per_ip", "must be between 1 and edge.max_connections (%d), got %d", e.MaxConnections, e.MaxConnsPerIP)
 	}
+	if e.MaxTransactions < 1 {
+		bad("edge.max_transactions", "must be at least 1, got %d", e.MaxTransactions)
+	}
 	if (e.CertFile == "") != (e.KeyFile == "") {
 		bad("edge.cert_file", "cert_file and key_file go together")
 	}

@@ -86,6 +86,7 @@ func sipConfig(lab *Lab, log zerolog.Logger) sipstack.Config {
 		MaxMessageBytes:     e.MaxMessageBytes,
 		MaxConnections:      e.MaxConnections,
 		MaxConnectionsPerIP: e.MaxConnsPerIP,
+		MaxTransactions:     e.MaxTransactions,
 		ServerHeader:        e.ServerHeader,
 		ContactHost:         e.FQDN,
 		RTPPortLow:          lab.RTPLow,

@@ -44,6 +44,13 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		s.work.Add(1)
 		s.gate.Unlock()
 		defer s.work.Done()
+		if sheddable(req) {
+			if !s.shed.enter() {
+				s.shedReply(req, tx)
+				return
+			}
+			defer s.shed.leave()
+		}
 		// sipgo itself only insists on Via and CSeq; every handler here relies on these too.
 		if missing := missingHeader(req); missing != "" {
 			if !req.IsAck() {

@@ -40,6 +40,7 @@ type Config struct {
 	// MaxConnections and MaxConnectionsPerIP bound the open connections, in all and per source
 	// address; the excess is closed right after accept. 0: unbounded.
 	MaxConnections, MaxConnectionsPerIP int
+	MaxTransactions                     int           // new out-of-dialog transactions in flight; past it 503 + Retry-After. 0: unbounded
 	DialogIdleTimeout                   time.Duration // the Edge hangs up a dialog without in-dialog requests this long
 	DialogConnGrace                     time.Duration // a dialog whose peer's connection is gone this long is ended
 	Logger                              zerolog.Logger
@@ -83,6 +84,7 @@ type Server struct {
 	ln      *tlsListener
 	port    int
 	dialogs sync.Map // dialogKey → *dialog
+	shed    *loadShedder
 	invites sync.Map // inviteKey of the dialog-forming INVITE → *dialog, to spot its retransmissions
 	rtp     *portAllocator
 	work    sync.WaitGroup
@@ -121,7 +123,8 @@ func NewServer(cfg Config, dec Decider) (*Server, error) {
 		return nil, fmt.Errorf("sipstack: %w", err)
 	}
 	s := &Server{cfg: cfg, dec: dec, log: cfg.Logger, ua: ua, srv: srv, cli: cli,
-		rtp: newPortAllocator(cfg.RTPPortLow, cfg.RTPPortHigh), closed: make(chan struct{})}
+		rtp: newPortAllocator(cfg.RTPPortLow, cfg.RTPPortHigh), closed: make(chan struct{}),
+		shed: &loadShedder{max: int64(cfg.MaxTransactions)}}
 	s.routes()
 	return s, nil
 }
