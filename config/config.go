@@ -25,6 +25,7 @@ type Edge struct {
 	RequireClientCert bool          `yaml:"require_client_cert" mapstructure:"require_client_cert"`
 	HandshakeTimeout  time.Duration `yaml:"handshake_timeout" mapstructure:"handshake_timeout"`
 	IdleTimeout       time.Duration `yaml:"idle_timeout" mapstructure:"idle_timeout"`
+	MessageTimeout    time.Duration `yaml:"message_timeout" mapstructure:"message_timeout"`
 	MaxMessageBytes   int           `yaml:"max_message_bytes" mapstructure:"max_message_bytes"`
 	MaxConnections    int           `yaml:"max_connections" mapstructure:"max_connections"`
 	MaxConnsPerIP     int           `yaml:"max_connections_per_ip" mapstructure:"max_connections_per_ip"`
@@ -108,6 +109,7 @@ func Default() Config {
 			RequireClientCert: true,
 			HandshakeTimeout:  10 * time.Second,
 			IdleTimeout:       5 * time.Minute,
+			MessageTimeout:    10 * time.Second,
 			MaxMessageBytes:   65536,
 			MaxConnections:    4096,
 			MaxConnsPerIP:     256,

@@ -27,6 +27,7 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"edge.listen", func(c *Config) { c.Edge.Listen = "5061" }},
 		{"edge.handshake_timeout", func(c *Config) { c.Edge.HandshakeTimeout = 0 }},
 		{"edge.idle_timeout", func(c *Config) { c.Edge.IdleTimeout = -time.Second }},
+		{"edge.message_timeout", func(c *Config) { c.Edge.MessageTimeout = 0 }},
 		{"edge.max_message_bytes", func(c *Config) { c.Edge.MaxMessageBytes = 10 }},
 		{"edge.max_connections", func(c *Config) { c.Edge.MaxConnections = 0 }},
 		{"edge.max_connections_per_ip", func(c *Config) { c.Edge.MaxConnsPerIP = 0 }},

@@ -42,6 +42,9 @@ func (c Config) Validate() error {
 	if e.IdleTimeout <= 0 {
 		bad("edge.idle_timeout", "must be positive, got %s", e.IdleTimeout)
 	}
+	if e.MessageTimeout <= 0 {
+		bad("edge.message_timeout", "must be positive, got %s", e.MessageTimeout)
+	}
 	if e.MaxMessageBytes < 1024 {
 		bad("edge.max_message_bytes", "must be at least 1024, got %d", e.MaxMessageBytes)
 	}

@@ -155,3 +155,8 @@ func (p *rawPeer) settle(d *rawDialog) {
 		p.t.Fatalf("re-INVITE in %s: %v, want 200", d.callID, res)
 	}
 }
+
+func isTimeout(err error) bool {
+	ne, ok := err.(interface{ Timeout() bool })
+	return ok && ne.Timeout()
+}

@@ -83,6 +83,7 @@ func sipConfig(lab *Lab, log zerolog.Logger) sipstack.Config {
 		MaxTLS:              lab.TLSMax,
 		HandshakeTimeout:    e.HandshakeTimeout,
 		IdleTimeout:         e.IdleTimeout,
+		MessageTimeout:      e.MessageTimeout,
 		MaxMessageBytes:     e.MaxMessageBytes,
 		MaxConnections:      e.MaxConnections,
 		MaxConnectionsPerIP: e.MaxConnsPerIP,

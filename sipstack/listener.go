@@ -25,6 +25,8 @@ type tlsListener struct {
 	done      chan struct{} // closed by Close, ends an accept backoff
 	closeOnce sync.Once
 	limit     *connLimiter
+	// msgTimeout bounds one whole SIP message, first byte to last; 0: only the idle timeout.
+	msgTimeout time.Duration
 }
 
 func newTLSListener(inner net.Listener, conf *tls.Config, handshake, idle time.Duration, limit *connLimiter, log zerolog.Logger) *tlsListener {
@@ -58,6 +60,8 @@ type edgeConn struct {
 	handshook atomic.Bool
 	hsErr     error
 	hsOnce    sync.Once
+	framer    msgFramer     // only sipgo's reader goroutine reads, so these two need no lock
+	msgStart  time.Time     // when the message in progress began
 	gone      chan struct{} // closed once sipgo closes the connection: dialogs on it are orphaned
 	goneOnce  sync.Once
 }
@@ -78,14 +82,32 @@ func (c *edgeConn) Read(b []byte) (int, error) {
 			return 0, err
 		}
 	}
+	now := time.Now()
+	var deadline time.Time
 	if c.l.idle > 0 {
-		if err := c.Conn.SetReadDeadline(time.Now().Add(c.l.idle)); err != nil {
-			return 0, err
+		deadline = now.Add(c.l.idle)
+	}
+	partial := c.l.msgTimeout > 0 && c.framer.inMessage()
+	if partial {
+		if md := c.msgStart.Add(c.l.msgTimeout); deadline.IsZero() || md.Before(deadline) {
+			deadline = md
 		}
 	}
+	if err := c.Conn.SetReadDeadline(deadline); err != nil {
+		return 0, err
+	}
 	n, err := c.Conn.Read(b)
+	if n > 0 && c.framer.feed(b[:n]) {
+		c.msgStart = now
+	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
+		if partial && !time.Now().Before(c.msgStart.Add(c.l.msgTimeout)) {
+			c.l.log.Warn().Str("peer", c.RemoteAddr().String()).Dur("message_timeout", c.l.msgTimeout).
+				Msg("SIP message not complete within edge.message_timeout; closing the connection")
+			_ = c.Conn.Close()
+			return n, fmt.Errorf("incomplete message: %w", net.ErrClosed)
+		}
 		c.l.log.Info().Str("peer", c.RemoteAddr().String()).Dur("idle", c.l.idle).Msg("closing idle connection")
 		_ = c.Conn.Close()
 		return n, fmt.Errorf("idle connection closed: %w", net.ErrClosed)

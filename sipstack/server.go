@@ -40,6 +40,7 @@ type Config struct {
 	// MaxConnections and MaxConnectionsPerIP bound the open connections, in all and per source
 	// address; the excess is closed right after accept. 0: unbounded.
 	MaxConnections, MaxConnectionsPerIP int
+	MessageTimeout                      time.Duration // a SIP message must arrive whole within this once begun; 0: unbounded
 	MaxTransactions                     int           // new out-of-dialog transactions in flight; past it 503 + Retry-After. 0: unbounded
 	DialogIdleTimeout                   time.Duration // the Edge hangs up a dialog without in-dialog requests this long
 	DialogConnGrace                     time.Duration // a dialog whose peer's connection is gone this long is ended
@@ -150,6 +151,7 @@ func (s *Server) Listen(addr string) error {
 	}
 	limit := newConnLimiter(s.cfg.MaxConnections, s.cfg.MaxConnectionsPerIP, s.log)
 	s.ln = newTLSListener(l, conf, s.cfg.HandshakeTimeout, s.cfg.IdleTimeout, limit, s.log)
+	s.ln.msgTimeout = s.cfg.MessageTimeout
 	go func() {
 		if err := s.srv.ServeTLS(s.ln); err != nil && !s.closing.Load() {
 			s.log.Error().Err(err).Msg("SIP listener stopped")
