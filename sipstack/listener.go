@@ -62,13 +62,17 @@ type edgeConn struct {
 	hsOnce    sync.Once
 	framer    msgFramer     // only sipgo's reader goroutine reads, so these two need no lock
 	msgStart  time.Time     // when the message in progress began
+	watch     readWatch     // tells sipgo's close after unparsable input from the others
 	gone      chan struct{} // closed once sipgo closes the connection: dialogs on it are orphaned
 	goneOnce  sync.Once
 }
 
 // Close is sipgo's last word on a connection, whatever ended it (peer, idle timer, handshake).
 func (c *edgeConn) Close() error {
-	c.goneOnce.Do(func() { close(c.gone) })
+	c.goneOnce.Do(func() {
+		c.logIfUnparsable()
+		close(c.gone)
+	})
 	return c.Conn.Close()
 }
 
@@ -96,7 +100,9 @@ func (c *edgeConn) Read(b []byte) (int, error) {
 	if err := c.Conn.SetReadDeadline(deadline); err != nil {
 		return 0, err
 	}
+	c.watch.enter()
 	n, err := c.Conn.Read(b)
+	c.watch.leave(b, n, err)
 	if n > 0 && c.framer.feed(b[:n]) {
 		c.msgStart = now
 	}
