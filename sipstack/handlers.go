@@ -67,6 +67,14 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 			}
 			return
 		}
+		// RFC 3261 §8.1.1.5: the CSeq method matches the request's; sipgo keys transactions on it.
+		if m := req.CSeq().MethodName; m != req.Method {
+			if !req.IsAck() {
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("cseq", req.CSeq().Value()).Msg("malformed request")
+				s.reply(req, tx, 0, 400, "Bad Request - CSeq method does not match", nil)
+			}
+			return
+		}
 		if dup := duplicateHeader(req); dup != "" {
 			if !req.IsAck() {
 				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("duplicate", dup).Msg("malformed request")
