@@ -49,6 +49,9 @@ func (p *rawPeer) read(d time.Duration) sip.Message {
 		if err != nil {
 			return nil
 		}
+		if line == "" && head.Len() == 0 {
+			continue // a keep-alive pong (RFC 5626 §3.5.1), not a message
+		}
 		head.WriteString(line + "\r\n")
 		if line == "" {
 			break
