@@ -30,7 +30,11 @@ type Edge struct {
 	RequireClientCert bool          `yaml:"require_client_cert" mapstructure:"require_client_cert"`
 	HandshakeTimeout  time.Duration `yaml:"handshake_timeout" mapstructure:"handshake_timeout"`
 	IdleTimeout       time.Duration `yaml:"idle_timeout" mapstructure:"idle_timeout"`
+	MessageTimeout    time.Duration `yaml:"message_timeout" mapstructure:"message_timeout"`
 	MaxMessageBytes   int           `yaml:"max_message_bytes" mapstructure:"max_message_bytes"`
+	MaxConnections    int           `yaml:"max_connections" mapstructure:"max_connections"`
+	MaxConnsPerIP     int           `yaml:"max_connections_per_ip" mapstructure:"max_connections_per_ip"`
+	MaxTransactions   int           `yaml:"max_transactions" mapstructure:"max_transactions"`
 	CertFile          string        `yaml:"cert_file" mapstructure:"cert_file"`
 	KeyFile           string        `yaml:"key_file" mapstructure:"key_file"`
 	Trust             Trust         `yaml:"trust" mapstructure:"trust"`
@@ -43,6 +47,8 @@ type Edge struct {
 	AnswerDelay       time.Duration `yaml:"answer_delay" mapstructure:"answer_delay"`
 	HangupAfter       time.Duration `yaml:"hangup_after" mapstructure:"hangup_after"`
 	ClientProfile     string        `yaml:"client_profile" mapstructure:"client_profile"`
+	DialogIdle        time.Duration `yaml:"dialog_idle_timeout" mapstructure:"dialog_idle_timeout"`
+	DialogConnGrace   time.Duration `yaml:"dialog_conn_grace" mapstructure:"dialog_conn_grace"`
 }
 
 // Trust decides which CAs the Edge accepts for a federated peer.
@@ -111,7 +117,11 @@ func Default() Config {
 			RequireClientCert: true,
 			HandshakeTimeout:  10 * time.Second,
 			IdleTimeout:       5 * time.Minute,
+			MessageTimeout:    10 * time.Second,
 			MaxMessageBytes:   65536,
+			MaxConnections:    4096,
+			MaxConnsPerIP:     256,
+			MaxTransactions:   1000,
 			Trust:             Trust{Profile: ProfileOnPrem, CAFiles: []string{}, PublicCAFiles: []string{}},
 			TLS:               TLSVersions{Profile: schannel.Default},
 			Diagnostics:       DiagnosticsAnnotated,
@@ -122,6 +132,8 @@ func Default() Config {
 			RTPPorts:          "50000-50999",
 			AnswerDelay:       0,
 			HangupAfter:       0,
+			DialogIdle:        time.Hour,
+			DialogConnGrace:   30 * time.Second,
 		},
 		DNS: DNS{
 			Listen:   "127.0.0.1:5353",

@@ -45,8 +45,20 @@ func (c Config) Validate() error {
 	if e.IdleTimeout <= 0 {
 		bad("edge.idle_timeout", "must be positive, got %s", e.IdleTimeout)
 	}
+	if e.MessageTimeout <= 0 {
+		bad("edge.message_timeout", "must be positive, got %s", e.MessageTimeout)
+	}
 	if e.MaxMessageBytes < 1024 {
 		bad("edge.max_message_bytes", "must be at least 1024, got %d", e.MaxMessageBytes)
+	}
+	if e.MaxConnections < 1 {
+		bad("edge.max_connections", "must be at least 1, got %d", e.MaxConnections)
+	}
+	if e.MaxConnsPerIP < 1 || e.MaxConnsPerIP > e.MaxConnections && e.MaxConnections >= 1 {
+		bad("edge.max_connections_per_ip", "must be between 1 and edge.max_connections (%d), got %d", e.MaxConnections, e.MaxConnsPerIP)
+	}
+	if e.MaxTransactions < 1 {
+		bad("edge.max_transactions", "must be at least 1, got %d", e.MaxTransactions)
 	}
 	if (e.CertFile == "") != (e.KeyFile == "") {
 		bad("edge.cert_file", "cert_file and key_file go together")
@@ -85,6 +97,12 @@ func (c Config) Validate() error {
 	}
 	if e.HangupAfter < 0 {
 		bad("edge.hangup_after", "must not be negative, got %s", e.HangupAfter)
+	}
+	if e.DialogIdle <= 0 {
+		bad("edge.dialog_idle_timeout", "must be positive, got %s", e.DialogIdle)
+	}
+	if e.DialogConnGrace <= 0 {
+		bad("edge.dialog_conn_grace", "must be positive, got %s", e.DialogConnGrace)
 	}
 	if _, _, err := RTPPortRange(e.RTPPorts); err != nil {
 		bad("edge.rtp_ports", "%v", err)

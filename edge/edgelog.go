@@ -49,7 +49,7 @@ func AppendRecord(dst []byte, h RecordHeader, rec policy.LogRecord, msg MessageI
 		dst = append(dst, recordEOL...)
 		dst = append(dst, k...)
 		dst = append(dst, ": "...)
-		dst = append(dst, v...)
+		dst = appendOneLine(dst, v)
 	}
 	field("Severity", rec.Level.String())
 	field("Text", rec.Text)
@@ -64,6 +64,20 @@ func AppendRecord(dst []byte, h RecordHeader, rec policy.LogRecord, msg MessageI
 	field("Peer", msg.Peer)
 	field("Data", rec.DataLine())
 	dst = append(dst, recordEOL+"$$end_record"+recordEOL...)
+	return dst
+}
+
+// appendOneLine appends v with every control character as '?'. A record is one field a line, and
+// values reach it from peers (the certificate's name in Peer, the request's start line): a CR or LF
+// there would end the field and let a peer write its own fields, or a whole record, into the log.
+func appendOneLine(dst []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c == 0x7f {
+			dst = append(dst, '?')
+		} else {
+			dst = append(dst, c)
+		}
+	}
 	return dst
 }
 

@@ -189,6 +189,13 @@ func (s *Server) reply(req *dns.Msg, udp bool) *dns.Msg {
 	if len(req.Question) != 1 {
 		return new(dns.Msg).SetRcode(req, dns.RcodeFormatError)
 	}
+	// RFC 6891 §6.1.3: a server that speaks only EDNS version 0 answers a higher version with
+	// BADVERS (an extended RCODE, so it needs an OPT record) and its own version, 0, and no data.
+	if opt := req.IsEdns0(); opt != nil && opt.Version() != 0 {
+		resp := new(dns.Msg).SetRcode(req, dns.RcodeBadVers)
+		resp.SetEdns0(advertisedUDPSize, false)
+		return resp
+	}
 	resp := s.zones.Answer(req.Question[0])
 	resp.Id = req.Id
 	resp.Opcode = req.Opcode

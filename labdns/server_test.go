@@ -220,3 +220,23 @@ func TestServerLifecycle(t *testing.T) {
 		}
 	})
 }
+
+// An EDNS version the server does not speak gets BADVERS with version 0 and no answer (RFC 6891
+// §6.1.3), over both transports; version 0 still gets its answer.
+func TestServerBadEDNSVersion(t *testing.T) {
+	s := startServer(t, mustZones(t, DefaultZones()))
+	for _, network := range []string{"udp", "tcp"} {
+		q := new(dns.Msg).SetQuestion("sip.skype.lab.", dns.TypeA)
+		q.SetEdns0(1232, false)
+		q.IsEdns0().SetVersion(1)
+		resp := exchange(t, network, s.Addr(), q)
+		opt := resp.IsEdns0()
+		if resp.Rcode != dns.RcodeBadVers || opt == nil || opt.Version() != 0 || len(resp.Answer) != 0 {
+			t.Errorf("%s: rcode %s, opt %v, %d answers: want BADVERS, version 0, none", network, dns.RcodeToString[resp.Rcode], opt, len(resp.Answer))
+		}
+		q.IsEdns0().SetVersion(0)
+		if resp := exchange(t, network, s.Addr(), q); resp.Rcode != dns.RcodeSuccess || len(resp.Answer) != 1 {
+			t.Errorf("%s: version 0 got %s with %d answers", network, dns.RcodeToString[resp.Rcode], len(resp.Answer))
+		}
+	}
+}

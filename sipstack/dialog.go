@@ -15,6 +15,7 @@ type dialog struct {
 	invite   *sip.Request // the dialog-forming INVITE, for routing the Edge's own BYE
 	localTag string
 	cid      uint64
+	owner    []byte // the peer's leaf certificate (DER): only its peer may act in the dialog
 	sdp      []byte
 	rtpPort  int
 	acked    chan struct{}
@@ -23,6 +24,26 @@ type dialog struct {
 	endOnce  sync.Once
 	mu       sync.Mutex
 	cseq     uint32
+	conn     *edgeConn     // the peer's latest connection in this dialog; under mu
+	activity chan struct{} // a request from the peer in this dialog (1-buffered)
+}
+
+// current is the connection the peer last used in this dialog.
+func (d *dialog) current() *edgeConn {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.conn
+}
+
+// touched records an in-dialog request from the owner over ec, which becomes the dialog's connection.
+func (d *dialog) touched(ec *edgeConn) {
+	d.mu.Lock()
+	d.conn = ec
+	d.mu.Unlock()
+	select {
+	case d.activity <- struct{}{}:
+	default:
+	}
 }
 
 func dialogKey(callID, localTag string) string { return callID + "\x00" + localTag }
@@ -46,6 +67,9 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.reinvite(req, tx)
 		return
 	}
+	if s.retransmission(req, tx) {
+		return
+	}
 	ec, ok := s.decide(req, tx)
 	if !ok {
 		return
@@ -64,8 +88,8 @@ func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn
 		s.awaitAck(tx)
 		return
 	}
-	d := &dialog{invite: req, localTag: newTag(), cid: ec.cid, sdp: body, rtpPort: port,
-		acked: make(chan struct{}), ended: make(chan struct{})}
+	d := &dialog{invite: req, localTag: newTag(), cid: ec.cid, owner: peerIdentity(ec), sdp: body, rtpPort: port,
+		acked: make(chan struct{}), ended: make(chan struct{}), conn: ec, activity: make(chan struct{}, 1)}
 	d.key = dialogKey(req.CallID().Value(), d.localTag)
 	if err := tx.Respond(s.newResponse(req, ec.cid, 100, "Trying", "", nil, nil, "")); err != nil {
 		s.log.Warn().Err(err).Msg("100 failed")
@@ -83,10 +107,10 @@ func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn
 			return
 		}
 	}
-	s.dialogs.Store(d.key, d)
-	ok := s.newResponse(req, ec.cid, 200, "OK", d.localTag, []Header{{"Contact", s.contactValue()}}, body, "application/sdp")
+	s.remember(d)
+	ok := s.okResponse(req, ec.cid, d)
 	if err := tx.Respond(ok); err != nil {
-		s.dialogs.Delete(d.key)
+		s.forget(d)
 		s.log.Warn().Err(err).Str("peer", req.Source()).Msg("could not send 200 OK")
 		return
 	}
@@ -94,42 +118,31 @@ func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn
 	s.work.Add(1)
 	go func() {
 		defer s.work.Done()
-		s.superviseCall(d)
+		s.superviseCall(d, ok)
 	}()
 }
 
 // superviseCall ends a dialog whose ACK never comes (RFC 3261 §13.3.1.4) and hangs up after HangupAfter.
-func (s *Server) superviseCall(d *dialog) {
-	defer s.dialogs.Delete(d.key)
-	select {
-	case <-d.acked:
-	case <-d.ended:
-		return
-	case <-time.After(s.cfg.AckTimeout):
-		s.log.Warn().Str("call_id", d.invite.CallID().Value()).Msg("no ACK for 200 OK; hanging up")
-		s.sendBye(d)
-		return
-	case <-s.closed:
-		return
-	}
-	if s.cfg.HangupAfter <= 0 {
+func (s *Server) superviseCall(d *dialog, ok *sip.Response) {
+	defer s.forget(d)
+	if !s.awaitDialogAck(d, ok) {
 		select {
 		case <-d.ended:
 		case <-s.closed:
+		default:
+			s.log.Warn().Str("call_id", d.invite.CallID().Value()).Msg("no ACK for 200 OK; hanging up")
+			s.sendBye(d)
 		}
 		return
 	}
-	select {
-	case <-d.ended:
-	case <-s.closed:
-	case <-time.After(s.cfg.HangupAfter):
-		s.sendBye(d)
-	}
+	s.superviseDialog(d)
 }
 
 func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	if d := s.lookupDialog(req); d != nil {
-		d.ackOnce.Do(func() { close(d.acked) })
+		if _, ok := s.checkOwner(d, req, tx); ok {
+			d.ackOnce.Do(func() { close(d.acked) })
+		}
 	}
 }
 
@@ -139,9 +152,13 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 		s.reply(req, tx, 0, 481, "Call/Transaction Does Not Exist", nil)
 		return
 	}
+	ec, ok := s.checkOwner(d, req, tx)
+	if !ok {
+		return
+	}
 	d.end()
-	s.dialogs.Delete(d.key)
-	s.reply(req, tx, d.cid, 200, "OK", nil)
+	s.forget(d)
+	s.reply(req, tx, ec.cid, 200, "OK", nil)
 	s.log.Info().Str("call_id", req.CallID().Value()).Msg("call ended by the peer")
 }
 
@@ -157,13 +174,17 @@ func (s *Server) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.reply(req, tx, 0, 481, "Call/Transaction Does Not Exist", nil)
 		return
 	}
+	ec, ok := s.checkOwner(d, req, tx)
+	if !ok {
+		return
+	}
 	body := d.sdp
 	if len(req.Body()) > 0 {
 		if b, err := AnswerSDP(req.Body(), net.ParseIP(sdpAddr(d.sdp)), d.rtpPort); err == nil {
 			body = b
 		}
 	}
-	res := s.newResponse(req, d.cid, 200, "OK", d.localTag, []Header{{"Contact", s.contactValue()}}, body, "application/sdp")
+	res := s.newResponse(req, ec.cid, 200, "OK", d.localTag, []Header{{"Contact", s.contactValue()}}, body, "application/sdp")
 	_ = tx.Respond(res)
 }
 
@@ -190,7 +211,15 @@ func (s *Server) sendBye(d *dialog) {
 	bye.AppendHeader(&sip.CSeqHeader{SeqNo: seq, MethodName: sip.BYE})
 	bye.AppendHeader(sip.NewHeader("Server", s.cfg.ServerHeader))
 	bye.SetTransport("TLS")
-	bye.SetDestination(inv.Source())
+	conn := d.current()
+	select {
+	case <-conn.gone:
+		d.end()
+		s.log.Info().Str("call_id", inv.CallID().Value()).Msg("call ended by the Edge without a BYE: the peer's connection is gone")
+		return
+	default:
+	}
+	bye.SetDestination(conn.RemoteAddr().String())
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AckTimeout)
 	defer cancel()
 	res, err := s.cli.Do(ctx, bye)

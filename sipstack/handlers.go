@@ -44,11 +44,41 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		s.work.Add(1)
 		s.gate.Unlock()
 		defer s.work.Done()
+		if sheddable(req) {
+			if !s.shed.enter() {
+				s.shedReply(req, tx)
+				return
+			}
+			defer s.shed.leave()
+		}
+		// RFC 3261 §21.5.7: another SIP version gets 505, written in the version the Edge speaks.
+		if req.SipVersion != sipVersion {
+			if !req.IsAck() {
+				s.log.Info().Str("peer", req.Source()).Str("version", req.SipVersion).Msg("unsupported SIP version")
+				s.reply(req, tx, 0, 505, "Version Not Supported", nil)
+			}
+			return
+		}
 		// sipgo itself only insists on Via and CSeq; every handler here relies on these too.
 		if missing := missingHeader(req); missing != "" {
 			if !req.IsAck() {
 				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("missing", missing).Msg("malformed request")
 				s.reply(req, tx, 0, 400, "Bad Request - Missing "+missing, nil)
+			}
+			return
+		}
+		// RFC 3261 §8.1.1.5: the CSeq method matches the request's; sipgo keys transactions on it.
+		if m := req.CSeq().MethodName; m != req.Method {
+			if !req.IsAck() {
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("cseq", req.CSeq().Value()).Msg("malformed request")
+				s.reply(req, tx, 0, 400, "Bad Request - CSeq method does not match", nil)
+			}
+			return
+		}
+		if dup := duplicateHeader(req); dup != "" {
+			if !req.IsAck() {
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("duplicate", dup).Msg("malformed request")
+				s.reply(req, tx, 0, 400, "Bad Request - Duplicate "+dup, nil)
 			}
 			return
 		}
@@ -63,6 +93,21 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		}()
 		h(req, tx)
 	}
+}
+
+// sipVersion is the only version the Edge speaks, in requests and in every response.
+const sipVersion = "SIP/2.0"
+
+// duplicateHeader names the first header that must appear once (RFC 3261 §7.3.1, §20) but appears
+// more often, "" when none. sipgo reads the first and ignores the rest; the two could disagree on
+// who the caller is, so such a request is refused outright.
+func duplicateHeader(req *sip.Request) string {
+	for _, name := range []string{"From", "To", "Call-ID", "CSeq", "Max-Forwards", "Content-Length", "Content-Type"} {
+		if len(req.GetHeaders(name)) > 1 {
+			return name
+		}
+	}
+	return ""
 }
 
 // missingHeader names the first mandatory header (RFC 3261 §8.1.1) a request lacks, "" when complete.

@@ -25,7 +25,16 @@ type tlsListener struct {
 	nextCID   atomic.Uint64
 	tap       Tap // nil: off
 	// verify, when set, judges the client's chain inside the handshake; an error ends it with an alert.
-	verify func(chain []*x509.Certificate, peer net.Addr) error
+	verify    func(chain []*x509.Certificate, peer net.Addr) error
+	done      chan struct{} // closed by Close, ends an accept backoff
+	closeOnce sync.Once
+	limit     *connLimiter
+	// msgTimeout bounds one whole SIP message, first byte to last; 0: only the idle timeout.
+	msgTimeout time.Duration
+}
+
+func newTLSListener(inner net.Listener, conf *tls.Config, handshake, idle time.Duration, limit *connLimiter, log zerolog.Logger) *tlsListener {
+	return &tlsListener{Listener: inner, conf: conf, handshake: handshake, idle: idle, log: log, done: make(chan struct{}), limit: limit}
 }
 
 // HandshakeVerifier is a Decider that also judges a client certificate inside the TLS handshake,
@@ -35,9 +44,13 @@ type HandshakeVerifier interface {
 }
 
 func (l *tlsListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
+	var c net.Conn
+	for c == nil {
+		raw, err := l.acceptRetrying()
+		if err != nil {
+			return nil, err
+		}
+		c = l.limit.admit(raw)
 	}
 	c, tap := tapped(l.tap, c, true)
 	conf := l.conf
@@ -47,8 +60,14 @@ func (l *tlsListener) Accept() (net.Conn, error) {
 		remote := c.RemoteAddr()
 		conf.VerifyConnection = func(cs tls.ConnectionState) error { return l.verify(cs.PeerCertificates, remote) }
 	}
-	ec := &edgeConn{Conn: tls.Server(c, conf), l: l, cid: l.nextCID.Add(1) + 0xff, tap: tap}
+	ec := &edgeConn{Conn: tls.Server(c, conf), l: l, cid: l.nextCID.Add(1) + 0xff, tap: tap, gone: make(chan struct{})}
 	return ec, nil
+}
+
+// Close stops accepting, and ends a backoff in progress.
+func (l *tlsListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return l.Listener.Close()
 }
 
 // edgeConn embeds *tls.Conn so that sipgo's TCPConnection.Conn still offers ConnectionState.
@@ -59,7 +78,21 @@ type edgeConn struct {
 	handshook atomic.Bool
 	hsErr     error
 	hsOnce    sync.Once
-	tap       ConnTap // nil: off
+	tap       ConnTap       // nil: off
+	framer    msgFramer     // only sipgo's reader goroutine reads, so these two need no lock
+	msgStart  time.Time     // when the message in progress began
+	watch     readWatch     // tells sipgo's close after unparsable input from the others
+	gone      chan struct{} // closed once sipgo closes the connection: dialogs on it are orphaned
+	goneOnce  sync.Once
+}
+
+// Close is sipgo's last word on a connection, whatever ended it (peer, idle timer, handshake).
+func (c *edgeConn) Close() error {
+	c.goneOnce.Do(func() {
+		c.logIfUnparsable()
+		close(c.gone)
+	})
+	return c.Conn.Close()
 }
 
 // errRefused tells sipgo's reader the connection is closed, so its own log stays quiet: the
@@ -72,17 +105,37 @@ func (c *edgeConn) Read(b []byte) (int, error) {
 			return 0, err
 		}
 	}
+	now := time.Now()
+	var deadline time.Time
 	if c.l.idle > 0 {
-		if err := c.Conn.SetReadDeadline(time.Now().Add(c.l.idle)); err != nil {
-			return 0, err
+		deadline = now.Add(c.l.idle)
+	}
+	partial := c.l.msgTimeout > 0 && c.framer.inMessage()
+	if partial {
+		if md := c.msgStart.Add(c.l.msgTimeout); deadline.IsZero() || md.Before(deadline) {
+			deadline = md
 		}
 	}
+	if err := c.Conn.SetReadDeadline(deadline); err != nil {
+		return 0, err
+	}
+	c.watch.enter()
 	n, err := c.Conn.Read(b)
 	if c.tap != nil && n > 0 {
 		c.tap.Plain(false, time.Now(), b[:n])
 	}
+	c.watch.leave(b, n, err)
+	if n > 0 && c.framer.feed(b[:n]) {
+		c.msgStart = now
+	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
+		if partial && !time.Now().Before(c.msgStart.Add(c.l.msgTimeout)) {
+			c.l.log.Warn().Str("peer", c.RemoteAddr().String()).Dur("message_timeout", c.l.msgTimeout).
+				Msg("SIP message not complete within edge.message_timeout; closing the connection")
+			_ = c.Conn.Close()
+			return n, fmt.Errorf("incomplete message: %w", net.ErrClosed)
+		}
 		c.l.log.Info().Str("peer", c.RemoteAddr().String()).Dur("idle", c.l.idle).Msg("closing idle connection")
 		_ = c.Conn.Close()
 		return n, fmt.Errorf("idle connection closed: %w", net.ErrClosed)

@@ -14,7 +14,7 @@ import (
 // Server, then Content-Length (and Content-Type when there is a body).
 func (s *Server) newResponse(req *sip.Request, cid uint64, status int, reason, toTag string, extra []Header, body []byte, contentType string) *sip.Response {
 	res := sip.NewResponse(status, reason)
-	res.SipVersion = req.SipVersion
+	res.SipVersion = sipVersion // never echo a peer's version: SIP/7.0 gets a SIP/2.0 505
 	for i, v := range req.GetHeaders("Via") {
 		h := v.(*sip.ViaHeader).Clone()
 		if i == 0 {

@@ -39,7 +39,14 @@ type Config struct {
 	AnswerDelay       time.Duration // ringing time before 200 OK
 	HangupAfter       time.Duration // the Edge sends BYE after this long; 0: only the peer hangs up
 	AckTimeout        time.Duration // how long to wait for the ACK of a final response; 0: 5s
-	Logger            zerolog.Logger
+	// MaxConnections and MaxConnectionsPerIP bound the open connections, in all and per source
+	// address; the excess is closed right after accept. 0: unbounded.
+	MaxConnections, MaxConnectionsPerIP int
+	MessageTimeout                      time.Duration // a SIP message must arrive whole within this once begun; 0: unbounded
+	MaxTransactions                     int           // new out-of-dialog transactions in flight; past it 503 + Retry-After. 0: unbounded
+	DialogIdleTimeout                   time.Duration // the Edge hangs up a dialog without in-dialog requests this long
+	DialogConnGrace                     time.Duration // a dialog whose peer's connection is gone this long is ended
+	Logger                              zerolog.Logger
 	// Tap hears every connection's bytes and handshake, KeyLog receives the NSS key log; nil: off.
 	Tap    Tap
 	KeyLog io.Writer
@@ -61,6 +68,8 @@ func (c *Config) check() error {
 		return fmt.Errorf("sipstack: maximum message size must be positive, got %d", c.MaxMessageBytes)
 	case c.ServerHeader == "":
 		return errors.New("sipstack: no Server header")
+	case c.DialogIdleTimeout <= 0 || c.DialogConnGrace <= 0:
+		return fmt.Errorf("sipstack: dialog bounds must be positive, got idle %s, connection grace %s", c.DialogIdleTimeout, c.DialogConnGrace)
 	case c.RTPPortLow <= 0 || c.RTPPortHigh < c.RTPPortLow:
 		return fmt.Errorf("sipstack: RTP ports %d-%d are not a range", c.RTPPortLow, c.RTPPortHigh)
 	}
@@ -81,6 +90,8 @@ type Server struct {
 	ln      *tlsListener
 	port    int
 	dialogs sync.Map // dialogKey → *dialog
+	shed    *loadShedder
+	invites sync.Map // inviteKey of the dialog-forming INVITE → *dialog, to spot its retransmissions
 	rtp     *portAllocator
 	work    sync.WaitGroup
 	gate    sync.Mutex // orders work.Add against Close's Wait
@@ -97,10 +108,11 @@ func NewServer(cfg Config, dec Decider) (*Server, error) {
 	parser := sip.NewParser()
 	parser.MaxMessageLength = cfg.MaxMessageBytes
 	ua, err := sipgo.NewUA(
+		noLookups(),
 		sipgo.WithUserAgent(cfg.ServerHeader),
 		sipgo.WithUserAgentHostname(cfg.ContactHost),
 		sipgo.WithUserAgentParser(parser),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(slogger)),
+		sipgo.WithUserAgentTransportLayerOptions(noDialing(), sip.WithTransportLayerLogger(slogger)),
 		// A transaction whose connection dropped can never be ACKed or answered: end it at once
 		// rather than holding a handler (and a graceful stop) until the ACK timer.
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(slogger), sip.WithTransactionLayerTerminateOnConnClose()),
@@ -117,7 +129,8 @@ func NewServer(cfg Config, dec Decider) (*Server, error) {
 		return nil, fmt.Errorf("sipstack: %w", err)
 	}
 	s := &Server{cfg: cfg, dec: dec, log: cfg.Logger, ua: ua, srv: srv, cli: cli,
-		rtp: newPortAllocator(cfg.RTPPortLow, cfg.RTPPortHigh), closed: make(chan struct{})}
+		rtp: newPortAllocator(cfg.RTPPortLow, cfg.RTPPortHigh), closed: make(chan struct{}),
+		shed: &loadShedder{max: int64(cfg.MaxTransactions)}}
 	s.routes()
 	return s, nil
 }
@@ -144,7 +157,9 @@ func (s *Server) Listen(addr string) error {
 		CipherSuites: s.cfg.CipherSuites,
 		KeyLogWriter: s.cfg.KeyLog,
 	}
-	s.ln = &tlsListener{Listener: l, conf: conf, handshake: s.cfg.HandshakeTimeout, idle: s.cfg.IdleTimeout, log: s.log, tap: s.cfg.Tap}
+	limit := newConnLimiter(s.cfg.MaxConnections, s.cfg.MaxConnectionsPerIP, s.log)
+	s.ln = newTLSListener(l, conf, s.cfg.HandshakeTimeout, s.cfg.IdleTimeout, limit, s.log)
+	s.ln.msgTimeout, s.ln.tap = s.cfg.MessageTimeout, s.cfg.Tap
 	if hv, ok := s.dec.(HandshakeVerifier); ok {
 		s.ln.verify = hv.VerifyHandshake
 	}
@@ -155,6 +170,9 @@ func (s *Server) Listen(addr string) error {
 	}()
 	return nil
 }
+
+// OpenConnections is the number of accepted connections not yet closed.
+func (s *Server) OpenConnections() int { return s.ln.limit.Open() }
 
 // Addr is the bound listener address.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }

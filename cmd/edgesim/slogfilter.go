@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -40,7 +41,16 @@ type quietSipgo struct{ slog.Handler }
 
 var demoted = map[string]bool{"TCP ref went negative": true}
 
+// peerBytesShown is how much of a peer's raw input a sipgo log line keeps. sipgo v1.7.3 logs
+// "failed to parse" at ERROR with the whole read chunk (up to 16 KB of what any peer sent) as
+// "data": an attacker's bytes, and a log flood. The Edge's listener logs the same event at WARN with
+// the peer's address ("unparsable SIP"); this line keeps sipgo's reason and a short excerpt.
+const peerBytesShown = 200
+
 func (q quietSipgo) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "failed to parse" {
+		r = trimPeerData(r)
+	}
 	if r.Level > slog.LevelDebug && demoted[r.Message] {
 		if !q.Enabled(ctx, slog.LevelDebug) {
 			return nil
@@ -52,3 +62,20 @@ func (q quietSipgo) Handle(ctx context.Context, r slog.Record) error {
 
 func (q quietSipgo) WithAttrs(a []slog.Attr) slog.Handler { return quietSipgo{q.Handler.WithAttrs(a)} }
 func (q quietSipgo) WithGroup(n string) slog.Handler      { return quietSipgo{q.Handler.WithGroup(n)} }
+
+// trimPeerData demotes a parse failure to WARN and cuts its "data" attribute to peerBytesShown bytes.
+func trimPeerData(r slog.Record) slog.Record {
+	out := slog.NewRecord(r.Time, min(r.Level, slog.LevelWarn), r.Message, r.PC)
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "data" {
+			if v := a.Value.String(); len(v) > peerBytesShown {
+				a = slog.String("data", strconv.Quote(v[:peerBytesShown])+"… ("+strconv.Itoa(len(v))+" bytes)")
+			} else {
+				a = slog.String("data", strconv.Quote(v))
+			}
+		}
+		out.AddAttrs(a)
+		return true
+	})
+	return out
+}

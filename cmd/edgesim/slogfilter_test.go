@@ -23,3 +23,15 @@ func TestQuietSipgoDemotesKnownNoise(t *testing.T) {
 		t.Errorf("at debug the message must still show, demoted: %s", buf.String())
 	}
 }
+
+// sipgo's parse failure carried up to 16 KB of a peer's raw bytes at ERROR; the line keeps a short,
+// quoted excerpt and the size, at WARN.
+func TestQuietSipgoTrimsParseFailures(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(quietSipgo{slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo})})
+	log.Error("failed to parse", "error", "parse error", "data", strings.Repeat("A", 16384)+"\x1b[2J")
+	out := buf.String()
+	if len(out) > 600 || !strings.Contains(out, "level=WARN") || !strings.Contains(out, "(16388 bytes)") || strings.Contains(out, "\x1b") {
+		t.Errorf("parse failure not trimmed (%d bytes):\n%.400s", len(out), out)
+	}
+}

@@ -25,14 +25,14 @@ func (d Diagnostic) Header(source string) string {
 	b.Grow(64 + len(d.Reason) + 32*len(d.Attrs))
 	b.WriteString(strconv.Itoa(d.Code))
 	b.WriteString(`;reason="`)
-	b.WriteString(d.Reason)
+	writeQuoted(&b, d.Reason)
 	b.WriteByte('"')
 	for _, a := range d.Attrs {
 		b.WriteByte(';')
 		writeAttr(&b, a)
 	}
 	b.WriteString(`;source="`)
-	b.WriteString(source)
+	writeQuoted(&b, source)
 	b.WriteByte('"')
 	return b.String()
 }
@@ -50,8 +50,26 @@ func (d Diagnostic) Attr(key string) string {
 func writeAttr(b *strings.Builder, a Attr) {
 	b.WriteString(a.Key)
 	b.WriteString(`="`)
-	b.WriteString(a.Value)
+	writeQuoted(b, a.Value)
 	b.WriteByte('"')
+}
+
+// writeQuoted writes v as the inside of a quoted-string (RFC 3261 §25.1). Values come from peers
+// too (a certificate's name, a domain, a resolver's error), so a quote or backslash is escaped as a
+// quoted-pair and a control character, which no quoted-string may hold, becomes '?': otherwise a
+// certificate named `x"\r\nVia: …` would write headers into the Edge's answer and records into its log.
+func writeQuoted(b *strings.Builder, v string) {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c == 0x7f:
+			b.WriteByte('?')
+		default:
+			b.WriteByte(c)
+		}
+	}
 }
 
 // JoinAttrs is the Edge log's Data form: name="value" pairs joined with ';'.

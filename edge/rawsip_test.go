@@ -1,0 +1,165 @@
+package edge
+
+import (
+	"bufio"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/edgesim/edgesim/scenarios/standin"
+)
+
+// rawPeer is a hand-driven SIP peer on one TLS connection: it writes requests as text and reads
+// whole responses back, for exchanges a SIP stack would not let a test shape (retransmissions,
+// another peer's dialog, a vanished peer).
+type rawPeer struct {
+	t  *testing.T
+	c  *tls.Conn
+	br *bufio.Reader
+}
+
+func (e *testEdge) rawPeer(t *testing.T, cert *tls.Certificate) *rawPeer {
+	c := e.rawTLS(cert)
+	return &rawPeer{t: t, c: c, br: bufio.NewReader(c)}
+}
+
+func (p *rawPeer) send(msg string) {
+	p.t.Helper()
+	if _, err := io.WriteString(p.c, msg); err != nil {
+		p.t.Fatalf("write: %v", err)
+	}
+}
+
+// read returns the next whole message within d, or nil when none came.
+func (p *rawPeer) read(d time.Duration) sip.Message {
+	p.t.Helper()
+	_ = p.c.SetReadDeadline(time.Now().Add(d))
+	tp := textproto.NewReader(p.br)
+	var head strings.Builder
+	n := -1
+	for {
+		line, err := tp.ReadLine()
+		if err != nil {
+			return nil
+		}
+		if line == "" && head.Len() == 0 {
+			continue // a keep-alive pong (RFC 5626 §3.5.1), not a message
+		}
+		head.WriteString(line + "\r\n")
+		if line == "" {
+			break
+		}
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(k), "Content-Length") {
+			n, _ = strconv.Atoi(strings.TrimSpace(v))
+		}
+	}
+	body := make([]byte, max(n, 0))
+	if _, err := io.ReadFull(p.br, body); err != nil {
+		return nil
+	}
+	m, err := sip.NewParser().ParseSIP(append([]byte(head.String()), body...))
+	if err != nil {
+		p.t.Fatalf("unparsable message from the Edge: %v\n%s", err, head.String())
+	}
+	return m
+}
+
+// response reads until a response with a status of at least min arrives for cseq ("" any),
+// skipping the rest: provisional answers, repeated 200s of an earlier INVITE, the Edge's requests.
+func (p *rawPeer) response(min int, cseq string, d time.Duration) *sip.Response {
+	p.t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		m := p.read(time.Until(deadline))
+		if m == nil {
+			return nil
+		}
+		if r, ok := m.(*sip.Response); ok && r.StatusCode >= min && (cseq == "" || r.CSeq().Value() == cseq) {
+			return r
+		}
+	}
+	return nil
+}
+
+// rawDialog is what a peer keeps of a call: enough to write in-dialog requests.
+type rawDialog struct {
+	callID, fromTag, toTag string
+	cseq                   int
+}
+
+const rawFrom, rawTo = "<sip:2000@acano.steven.lab>", "<sip:stejanss@skype.lab>"
+
+func (d *rawDialog) request(method, branch string, cseq int, body string) string {
+	to := rawTo
+	if d.toTag != "" {
+		to += ";tag=" + d.toTag
+	}
+	ct := ""
+	if body != "" {
+		ct = "Content-Type: application/sdp\r\n"
+	}
+	return fmt.Sprintf("%s sip:stejanss@skype.lab SIP/2.0\r\n"+
+		"Via: SIP/2.0/TLS vcse.acano.steven.lab:5061;branch=z9hG4bK%s\r\n"+
+		"From: %s;tag=%s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d %s\r\nMax-Forwards: 70\r\n"+
+		"Contact: <sip:2000@vcse.acano.steven.lab:5061;transport=tls>\r\n%sContent-Length: %d\r\n\r\n%s",
+		method, branch, rawFrom, d.fromTag, to, d.callID, cseq, method, ct, len(body), body)
+}
+
+// invite sends an INVITE and returns the first final answer.
+func (p *rawPeer) invite(d *rawDialog, branch string) *sip.Response {
+	p.t.Helper()
+	d.cseq++
+	p.send(d.request("INVITE", branch, d.cseq, standin.DefaultOffer))
+	return p.response(200, fmt.Sprintf("%d INVITE", d.cseq), 5*time.Second)
+}
+
+// call places a call and ACKs its 200, leaving the dialog up.
+func (p *rawPeer) call(callID string) *rawDialog {
+	p.t.Helper()
+	d := &rawDialog{callID: callID, fromTag: "raw" + callID}
+	res := p.invite(d, "inv"+callID)
+	if res == nil || res.StatusCode != 200 {
+		p.t.Fatalf("call %s: %v, want 200", callID, res)
+	}
+	d.toTag, _ = res.To().Params.Get("tag")
+	p.send(d.request("ACK", "ack"+callID, d.cseq, ""))
+	return d
+}
+
+// inDialog sends an in-dialog request and returns its final answer.
+func (p *rawPeer) inDialog(d *rawDialog, method string) *sip.Response {
+	p.t.Helper()
+	d.cseq++
+	body := ""
+	if method == "INVITE" {
+		body = standin.DefaultOffer
+	}
+	p.send(d.request(method, fmt.Sprintf("%s%s%d", strings.ToLower(method), d.callID, d.cseq), d.cseq, body))
+	res := p.response(200, fmt.Sprintf("%d %s", d.cseq, method), 5*time.Second)
+	if res != nil && method == "INVITE" {
+		p.send(d.request("ACK", fmt.Sprintf("ack%s%d", d.callID, d.cseq), d.cseq, ""))
+	}
+	return res
+}
+
+// settle makes sure the Edge has handled the call's ACK: sipgo runs each request on its own
+// goroutine, so a re-INVITE answered 200 is the evidence. Without it a close right after the ACK
+// can beat the ACK's handling, and the Edge (rightly) never sees the ACK.
+func (p *rawPeer) settle(d *rawDialog) {
+	p.t.Helper()
+	if res := p.inDialog(d, "INVITE"); res == nil || res.StatusCode != 200 {
+		p.t.Fatalf("re-INVITE in %s: %v, want 200", d.callID, res)
+	}
+}
+
+func isTimeout(err error) bool {
+	ne, ok := err.(interface{ Timeout() bool })
+	return ok && ne.Timeout()
+}

@@ -1,0 +1,87 @@
+package sipstack
+
+import (
+	"bytes"
+	"strconv"
+)
+
+// msgFramer follows SIP message boundaries on a connection's byte stream (RFC 3261 §7.5, §18.3:
+// headers up to an empty line, then Content-Length bytes of body) just well enough to know when a
+// message is in progress. The idle timeout restarts on every read, so a peer sending one byte at a
+// time held a connection for ever; with the framer the Edge bounds the whole message instead.
+// sipgo still does the real parsing: a framer that misjudges can only close a connection early or late.
+type msgFramer struct {
+	state    int // framerIdle, framerHeaders, framerBody
+	line     []byte
+	bodyLeft int
+}
+
+const (
+	framerIdle = iota
+	framerHeaders
+	framerBody
+)
+
+// maxTrackedLine bounds what the framer keeps of a header line: Content-Length fits in far less.
+const maxTrackedLine = 128
+
+// feed consumes b and reports whether a message began in it.
+func (f *msgFramer) feed(b []byte) (started bool) {
+	for i := 0; i < len(b); i++ {
+		switch f.state {
+		case framerIdle:
+			if b[i] == '\r' || b[i] == '\n' {
+				continue // keep-alive CRLFs between messages (RFC 5626 §3.5.1)
+			}
+			f.state, f.line, f.bodyLeft, started = framerHeaders, f.line[:0], 0, true
+			f.line = append(f.line, b[i])
+		case framerHeaders:
+			if b[i] != '\n' {
+				if len(f.line) < maxTrackedLine {
+					f.line = append(f.line, b[i])
+				}
+				continue
+			}
+			line := bytes.TrimRight(f.line, "\r")
+			f.line = f.line[:0]
+			if len(line) > 0 {
+				if n, ok := contentLength(line); ok {
+					f.bodyLeft = n
+				}
+				continue
+			}
+			f.state = framerIdle
+			if f.bodyLeft > 0 {
+				f.state = framerBody
+			}
+		case framerBody:
+			n := min(f.bodyLeft, len(b)-i)
+			f.bodyLeft -= n
+			i += n - 1
+			if f.bodyLeft == 0 {
+				f.state = framerIdle
+			}
+		}
+	}
+	return started
+}
+
+// inMessage says whether part of a message has arrived and the rest has not.
+func (f *msgFramer) inMessage() bool { return f.state != framerIdle }
+
+// contentLength reads a Content-Length (or compact "l") header line.
+func contentLength(line []byte) (int, bool) {
+	name, value, ok := bytes.Cut(line, []byte(":"))
+	if !ok {
+		return 0, false
+	}
+	name = bytes.TrimSpace(name)
+	if !bytes.EqualFold(name, []byte("Content-Length")) && !bytes.EqualFold(name, []byte("l")) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(string(bytes.TrimSpace(value)))
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
+}
