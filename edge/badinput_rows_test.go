@@ -83,7 +83,7 @@ func semanticRows() []badRow {
 		{name: "re-INVITE of an unknown dialog", method: "INVITE", set: map[string]string{"To": "<sip:stejanss@skype.lab>;tag=nodialog"}, body: offer, want: "481", why: "§14.2"},
 		{name: "MESSAGE without body", method: "MESSAGE", want: "200", why: "an empty IM is still an IM"},
 		{name: "NOTIFY outside a subscription", method: "NOTIFY", want: "405", why: "the Edge subscribes to nothing"},
-		{name: "INFO outside a dialog", method: "INFO", want: "405", why: "not accepted outside a call"},
+		{name: "INFO outside a dialog", method: "INFO", want: "481", why: "INFO belongs to a call; Allow lists it, so outside one it is 481, not 405"},
 		{name: "REFER", method: "REFER", want: "405", why: "transfers are not federated here"},
 		{name: "UPDATE", method: "UPDATE", want: "405", why: "not offered in Allow"},
 		{name: "SUBSCRIBE presence", method: "SUBSCRIBE", add: []string{"Event: presence", "Expires: 60"}, want: "200", why: "the control row"},

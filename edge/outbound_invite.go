@@ -68,3 +68,26 @@ func (o *Outbound) subscribe(req CallRequest, callID string, id lync.Identity) s
 	}
 	return sub
 }
+
+// answerer is the Skype user behind the Edge answering a call under the lab's client profile: its
+// GRUU Contact (a fresh endpoint id per dialog), its headers and its SDP. Plain keeps the generic answer.
+func answerer(lab *Lab) sipstack.Answerer {
+	p := lab.Profile
+	if p == lync.Plain {
+		return sipstack.Answerer{Headers: []sipstack.Header{{Name: "User-Agent", Value: p.UserAgent()}}}
+	}
+	a := sipstack.Answerer{
+		Contact: func(user, host string) string {
+			return p.Contact(lync.Party{URI: "sip:" + user + "@" + host}, lync.NewIdentity(nil), "")
+		},
+		SDP: func(offer []byte, local net.IP, port int) ([]byte, string, error) {
+			addr, _ := netip.AddrFromSlice(local)
+			b, err := p.Answer(sipstack.SDPOfBody(offer), lync.NewMedia(addr.Unmap(), port, nil))
+			return b, "application/sdp", err
+		},
+	}
+	for _, h := range p.AnswerHeaders() {
+		a.Headers = append(a.Headers, sipstack.Header{Name: h.Name, Value: h.Value})
+	}
+	return a
+}

@@ -90,6 +90,8 @@ func sipConfig(lab *Lab, log zerolog.Logger) sipstack.Config {
 		MinTLS:              lab.TLSMin,
 		MaxTLS:              lab.TLSMax,
 		CipherSuites:        lab.TLSSuites,
+		RecordRoute:         true,
+		Answer:              answerer(lab),
 		HandshakeTimeout:    e.HandshakeTimeout,
 		IdleTimeout:         e.IdleTimeout,
 		MessageTimeout:      e.MessageTimeout,

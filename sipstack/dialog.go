@@ -17,6 +17,8 @@ type dialog struct {
 	cid      uint64
 	owner    []byte // the peer's leaf certificate (DER): only its peer may act in the dialog
 	sdp      []byte
+	sdpType  string // the answer's Content-Type
+	contact  string // the answering user's Contact, the same in every answer of the dialog
 	rtpPort  int
 	acked    chan struct{}
 	ackOnce  sync.Once
@@ -81,20 +83,21 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn) {
 	local := ec.LocalAddr().(*net.TCPAddr).IP
 	port := s.rtp.next()
-	body, err := AnswerSDP(req.Body(), local, port)
+	body, ctype, err := s.answerSDP(req.Body(), local, port)
 	if err != nil {
 		s.log.Info().Err(err).Str("peer", req.Source()).Msg("no acceptable media in the offer")
 		s.reply(req, tx, ec.cid, 488, "Not Acceptable Here", []Header{{"Warning", `304 ` + s.cfg.ContactHost + ` "` + err.Error() + `"`}})
 		s.awaitAck(tx)
 		return
 	}
-	d := &dialog{invite: req, localTag: newTag(), cid: ec.cid, owner: peerIdentity(ec), sdp: body, rtpPort: port,
+	d := &dialog{invite: req, localTag: newTag(), cid: ec.cid, owner: peerIdentity(ec), sdp: body, sdpType: ctype,
+		contact: s.dialogContact(req), rtpPort: port,
 		acked: make(chan struct{}), ended: make(chan struct{}), conn: ec, activity: make(chan struct{}, 1)}
 	d.key = dialogKey(req.CallID().Value(), d.localTag)
 	if err := tx.Respond(s.newResponse(req, ec.cid, 100, "Trying", "", nil, nil, "")); err != nil {
 		s.log.Warn().Err(err).Msg("100 failed")
 	}
-	_ = tx.Respond(s.newResponse(req, ec.cid, 180, "Ringing", d.localTag, []Header{{"Contact", s.contactValue()}}, nil, ""))
+	_ = tx.Respond(s.newResponse(req, ec.cid, 180, "Ringing", d.localTag, s.answerHeaders(d), nil, ""))
 	if s.cfg.AnswerDelay > 0 {
 		select {
 		case <-time.After(s.cfg.AnswerDelay):
@@ -146,6 +149,21 @@ func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	}
 }
 
+// onInfo takes an INFO inside a call (Lync sends them, and Allow lists the method) from the call's
+// peer; outside one there is nothing to apply it to.
+func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+	d := s.lookupDialog(req)
+	if d == nil {
+		s.reply(req, tx, 0, 481, "Call/Transaction Does Not Exist", nil)
+		return
+	}
+	ec, ok := s.checkOwner(d, req, tx)
+	if !ok {
+		return
+	}
+	s.reply(req, tx, ec.cid, 200, "OK", nil)
+}
+
 func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	d := s.lookupDialog(req)
 	if d == nil {
@@ -178,13 +196,13 @@ func (s *Server) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 	if !ok {
 		return
 	}
-	body := d.sdp
+	body, ctype := d.sdp, d.sdpType
 	if len(req.Body()) > 0 {
-		if b, err := AnswerSDP(req.Body(), net.ParseIP(sdpAddr(d.sdp)), d.rtpPort); err == nil {
-			body = b
+		if b, t, err := s.answerSDP(req.Body(), net.ParseIP(sdpAddr(SDPOfBody(d.sdp))), d.rtpPort); err == nil {
+			body, ctype = b, t
 		}
 	}
-	res := s.newResponse(req, ec.cid, 200, "OK", d.localTag, []Header{{"Contact", s.contactValue()}}, body, "application/sdp")
+	res := s.newResponse(req, ec.cid, 200, "OK", d.localTag, s.answerHeaders(d), body, ctype)
 	_ = tx.Respond(res)
 }
 

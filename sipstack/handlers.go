@@ -13,7 +13,7 @@ import (
 )
 
 // allowed is what OPTIONS and 405 answers advertise.
-const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, SUBSCRIBE, NOTIFY, INFO"
+const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, SUBSCRIBE, INFO"
 
 func (s *Server) routes() {
 	s.srv.OnInvite(s.tracked(s.onInvite))
@@ -23,7 +23,8 @@ func (s *Server) routes() {
 	s.srv.OnMessage(s.tracked(s.onDecided(s.acceptMessage)))
 	s.srv.OnOptions(s.tracked(s.onDecided(s.acceptOptions)))
 	s.srv.OnSubscribe(s.tracked(s.onDecided(s.acceptSubscribe)))
-	for _, m := range []sip.RequestMethod{sip.REGISTER, sip.NOTIFY, sip.INFO, sip.REFER, sip.PRACK, sip.UPDATE, sip.PUBLISH} {
+	s.srv.OnRequest(sip.INFO, s.tracked(s.onInfo))
+	for _, m := range []sip.RequestMethod{sip.REGISTER, sip.NOTIFY, sip.REFER, sip.PRACK, sip.UPDATE, sip.PUBLISH} {
 		s.srv.OnRequest(m, s.tracked(s.onNotAllowed))
 	}
 	s.srv.OnNoRoute(s.tracked(s.onNotImplemented))

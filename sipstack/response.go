@@ -23,6 +23,10 @@ func (s *Server) newResponse(req *sip.Request, cid uint64, status int, reason, t
 		res.AppendHeader(h)
 	}
 	if req.IsInvite() && status > 100 && status < 300 {
+		if s.cfg.RecordRoute && toTag != "" {
+			// The Edge record-routes the dialog: its entry is the one nearest the user behind it.
+			res.AppendHeader(sip.NewHeader("Record-Route", s.recordRoute()))
+		}
 		for _, rr := range req.GetHeaders("Record-Route") {
 			res.AppendHeader(sip.HeaderClone(rr))
 		}

@@ -48,7 +48,7 @@ func (s *Server) retransmission(req *sip.Request, tx sip.ServerTransaction) bool
 }
 
 func (s *Server) okResponse(req *sip.Request, cid uint64, d *dialog) *sip.Response {
-	return s.newResponse(req, cid, 200, "OK", d.localTag, []Header{{"Contact", s.contactValue()}}, d.sdp, "application/sdp")
+	return s.newResponse(req, cid, 200, "OK", d.localTag, s.answerHeaders(d), d.sdp, d.sdpType)
 }
 
 // awaitDialogAck retransmits the 200 over the peer's connection at T1, doubling to T2, until the

@@ -47,6 +47,11 @@ type Config struct {
 	DialogIdleTimeout                   time.Duration // the Edge hangs up a dialog without in-dialog requests this long
 	DialogConnGrace                     time.Duration // a dialog whose peer's connection is gone this long is ended
 	Logger                              zerolog.Logger
+	// RecordRoute puts the Edge's own Record-Route, <sip:ContactHost:port;transport=tls;lr> with the
+	// bound port, on dialog-forming answers.
+	RecordRoute bool
+	// Answer shapes the answering user's Contact, headers and SDP; the zero value is generic.
+	Answer Answerer
 	// Tap hears every connection's bytes and handshake, KeyLog receives the NSS key log; nil: off.
 	Tap    Tap
 	KeyLog io.Writer
@@ -198,6 +203,11 @@ func (s *Server) Close(ctx context.Context) error {
 		s.log.Warn().Msg("shutdown: in-flight transactions did not finish in time")
 	}
 	return errors.Join(err, s.ua.Close())
+}
+
+// recordRoute is the Edge's Record-Route entry: its FQDN and the port it listens on.
+func (s *Server) recordRoute() string {
+	return "<sip:" + s.cfg.ContactHost + ":" + strconv.Itoa(s.port) + ";transport=tls;lr>"
 }
 
 func (s *Server) contactValue() string {

@@ -57,13 +57,14 @@ func (p Profile) InviteHeaders(user Party, id Identity) []Header {
 	)
 }
 
-// AnswerHeaders are the client's own headers of its 200 OK to an INVITE.
+// AnswerHeaders are the client's own headers of its 200 OK to an INVITE. Lync's Allow list is left
+// out: the Edge answers UPDATE and REFER in a dialog with 405, and must not advertise them there.
 func (p Profile) AnswerHeaders() []Header {
 	hs := []Header{{"User-Agent", p.UserAgent()}}
 	if p == Plain {
 		return hs
 	}
-	return append(hs, Header{"Supported", "ms-dialog-route-set-update"}, Header{"Allow", lyncAllow})
+	return append(hs, Header{"Supported", "ms-dialog-route-set-update"})
 }
 
 // lyncPresenceAccept is the Accept list of a Lync client's presence SUBSCRIBE (pidgin-sipe's emulation

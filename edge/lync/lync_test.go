@@ -100,3 +100,33 @@ func TestInviteHeaders(t *testing.T) {
 		t.Error("plain carries Lync headers")
 	}
 }
+
+// The answer keeps the offer's transport and payload type numbers, picks one codec with DTMF, and
+// answers SRTP with one key under the tag of the offer's first crypto line.
+func TestAnswers(t *testing.T) {
+	m := NewMedia(netip.MustParseAddr("127.0.0.1"), 50000, rand.NewChaCha8([32]byte{3}))
+	avp := "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\n"
+	b, err := SfB2015.Answer([]byte(avp), m)
+	if err != nil || !bytes.Contains(b, []byte("m=audio 50000 RTP/AVP 8 101\r\n")) {
+		t.Errorf("AVP answer (%v):\n%s", err, b)
+	}
+	savp := "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/SAVP 96 0\r\na=rtpmap:96 SILK/16000\r\n" +
+		"a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:AAAA|2^31\r\n"
+	b, err = SfB2015.Answer([]byte(savp), m)
+	if err != nil || !bytes.Contains(b, []byte("RTP/SAVP 96\r\n")) || !bytes.Contains(b, []byte("a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:")) ||
+		bytes.Count(b, []byte("a=crypto")) != 1 || bytes.Contains(b, []byte("cryptoscale")) {
+		t.Errorf("SAVP answer (%v):\n%s", err, b)
+	}
+	if _, err := Plain.Answer([]byte(savp), m); err == nil {
+		t.Error("the plain client answered SRTP")
+	}
+	if _, err := SfB2015.Answer([]byte("v=0\r\nm=audio 4000 RTP/AVP 18\r\n"), m); err == nil {
+		t.Error("an offer of G.729 only was answered")
+	}
+	if b, err := Lync2013.Answer(nil, m); err != nil || bytes.Contains(b, []byte(Boundary)) || !bytes.Contains(b, []byte("RTP/SAVP")) {
+		t.Errorf("delayed offer (%v):\n%s", err, b)
+	}
+	if b, err := SfB2015.Answer(IMOffer(m), m); err != nil || !bytes.Contains(b, []byte("m=message 5060 sip null")) {
+		t.Errorf("IM answer (%v):\n%s", err, b)
+	}
+}

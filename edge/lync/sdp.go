@@ -31,10 +31,11 @@ func NewMedia(addr netip.Addr, port int, r io.Reader) Media {
 	if _, err := io.ReadFull(r, b[:]); err != nil {
 		_, _ = rand.Read(b[:])
 	}
-	m := Media{Addr: addr, Port: port, SessionID: binary.BigEndian.Uint64(b[0:8]) >> 1,
+	// Fixed widths (19 and 10 digits) keep a body's length the same from call to call.
+	m := Media{Addr: addr, Port: port, SessionID: 1e18 + binary.BigEndian.Uint64(b[0:8])%8e18,
 		ICEUfrag:  base64.RawStdEncoding.EncodeToString(b[8:11]),
 		ICEPwd:    base64.RawStdEncoding.EncodeToString(b[11:29]),
-		SSRCStart: binary.BigEndian.Uint32(b[119:123])&0x7FFFFF00 | 0x100}
+		SSRCStart: 1e9 + binary.BigEndian.Uint32(b[119:123])%1e7*100}
 	for i := range m.Keys {
 		m.Keys[i] = base64.StdEncoding.EncodeToString(b[29+30*i : 59+30*i])
 	}
