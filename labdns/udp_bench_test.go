@@ -67,7 +67,7 @@ func BenchmarkAnswerPack(b *testing.B) {
 	req := new(dns.Msg).SetQuestion(benchSRV+".", dns.TypeSRV)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.reply(req, true).Pack(); err != nil {
+		if _, err := s.reply(s.table.Load().zones, req, true).Pack(); err != nil {
 			b.Fatal(err)
 		}
 	}
