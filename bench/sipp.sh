@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# bench/sipp.sh: CPU per call of edgesim under SIPp load (one mutual-TLS
+# connection, -t l1), beside SIPp itself as a static UAS answering the same
+# calls in the same run. Refused: From outside.lab, whose SRV points out of
+# the domain (504 + 1009, then ACK). Answered: From acano.steven.lab.
+#   RATE=200 CALLS=1000 bench/sipp.sh
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+RATE=${RATE:-200}
+CALLS=${CALLS:-1000}
+UAS_PORT=${UAS_PORT:-15081}
+if ! SIPP=${SIPP:-$(command -v sipp)}; then
+	cat <<'HOW'
+sipp: not on PATH; skipping the SIPp comparisons. Debian's sip-tester is built without TLS.
+Build SIPp v3.7.x with TLS outside the repository:
+  apt-get install cmake g++ make libssl-dev libncurses-dev libgsl-dev libsctp-dev libpcap-dev
+  (a snapshot of the public SIPp repository at tag v3.7.7, unpacked in /tmp/sipp-src)
+  sed 's/@VERSION@/v3.7.7/' include/version.h.in > include/version.h   # no .git in a snapshot
+  mkdir build && cd build && cmake .. -DUSE_SSL=1 -DUSE_SCTP=1 -DUSE_PCAP=1 -DUSE_GSL=1 && make sipp
+  then put build/sipp on PATH.
+HOW
+	exit 0
+fi
+make_lab
+SC=$WORK/scenarios
+mkdir -p "$SC"
+
+# uac_xml FROM_DOMAIN FINAL: the Expressway-like call; FINAL 504 acks the
+# refusal, 200 acks, hangs up and waits for the 200 to BYE.
+uac_xml() {
+	local from=$1 final=$2
+	cat <<XML
+<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="expressway-$final">
+<send retrans="500"><![CDATA[
+INVITE sip:stejanss@skype.lab SIP/2.0
+Via: SIP/2.0/TLS [local_ip]:[local_port];branch=[branch]
+Max-Forwards: 70
+From: <sip:2000@$from>;tag=[pid]SIPpTag[call_number]
+To: <sip:stejanss@skype.lab>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:2000@[local_ip]:[local_port];transport=tls>
+User-Agent: TANDBERG/4352 (X14.2.5)
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=tandberg 1 1 IN IP4 [local_ip]
+s=-
+c=IN IP4 [local_ip]
+t=0 0
+m=audio 20000 RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+]]></send>
+<recv response="100" optional="true"/>
+<recv response="180" optional="true"/>
+<recv response="183" optional="true"/>
+XML
+	if [ "$final" = 504 ]; then
+		cat <<'XML'
+<recv response="504"/>
+<send><![CDATA[
+ACK sip:stejanss@skype.lab SIP/2.0
+[last_Via:]
+Max-Forwards: 70
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: 1 ACK
+Content-Length: 0
+
+]]></send>
+XML
+	else
+		cat <<'XML'
+<recv response="200" rrs="true"/>
+<send><![CDATA[
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/TLS [local_ip]:[local_port];branch=[branch]
+Max-Forwards: 70
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: 1 ACK
+Content-Length: 0
+
+]]></send>
+<send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/TLS [local_ip]:[local_port];branch=[branch]
+Max-Forwards: 70
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: 2 BYE
+Content-Length: 0
+
+]]></send>
+<recv response="200"/>
+XML
+	fi
+	echo '</scenario>'
+}
+
+# uas_xml FINAL: SIPp as the reference server, answering what edgesim does.
+uas_xml() {
+	local final=$1
+	echo '<?xml version="1.0" encoding="ISO-8859-1" ?><scenario name="uas-'"$final"'">'
+	echo '<recv request="INVITE"/>'
+	if [ "$final" = 504 ]; then
+		cat <<'XML'
+<send><![CDATA[
+SIP/2.0 504 Server time-out
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Server: RTC/6.0
+ms-diagnostics: 1009;reason="No match for domain in DNS SRV results";source="sip.skype.lab"
+Content-Length: 0
+
+]]></send>
+<recv request="ACK"/>
+XML
+	else
+		cat <<'XML'
+<send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:stejanss@[local_ip]:[local_port];transport=tls>
+Server: RTC/6.0
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=- 1 1 IN IP4 [local_ip]
+s=session
+c=IN IP4 [local_ip]
+t=0 0
+m=audio 50000 RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+]]></send>
+<recv request="ACK"/>
+<recv request="BYE"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+XML
+	fi
+	echo '</scenario>'
+}
+
+uac_xml outside.lab 504 >"$SC/uac-refused.xml"
+uac_xml acano.steven.lab 200 >"$SC/uac-answered.xml"
+uas_xml 504 >"$SC/uas-refused.xml"
+uas_xml 200 >"$SC/uas-answered.xml"
+
+# load SCENARIO PORT: SIPp as the Expressway, RATE calls/s, CALLS calls, one
+# TLS connection; prints SIPp's verdict. Bounded: -m and -timeout.
+load() {
+	local name=$1 port=$2 rc=0
+	(cd "$WORK" && "$SIPP" -t l1 -tls_cert "$WORK/peer.pem" -tls_key "$WORK/peer.key" \
+		-sf "$SC/uac-$name.xml" -r "$RATE" -m "$CALLS" -l 1000 -timeout 60s -i 127.0.0.1 \
+		-nostdin -trace_stat -stf "$WORK/stat-$name-$port.csv" "127.0.0.1:$port" \
+		>"$WORK/uac-$name-$port.out" 2>&1) || rc=$?
+	echo "$rc"
+}
+
+# measure NAME: per-call CPU of edgesim and of the SIPp UAS, and the ratio.
+measure() {
+	local name=$1 fin=$2
+	local e0 e1 s0 s1 t0 t1 rc_e rc_s
+	e0=$(cpu_ns "$ES_PID") t0=$(cpu_ticks "$ES_PID")
+	rc_e=$(run_uac "$name" "$SIP_PORT")
+	e1=$(cpu_ns "$ES_PID") t1=$(cpu_ticks "$ES_PID")
+	(cd "$WORK" && exec "$SIPP" -t l1 -tls_cert "$WORK/lab/edge.pem" -tls_key "$WORK/lab/edge.key" \
+		-sf "$SC/uas-$name.xml" -timeout 60s -i 127.0.0.1 -p "$UAS_PORT" -nostdin \
+		>"$WORK/uas-$name.out" 2>&1) &
+	local uas=$!
+	PIDS+=("$uas")
+	wait_tcp "$UAS_PORT"
+	local spid
+	spid=$uas
+	s0=$(cpu_ns "$spid")
+	local st0
+	st0=$(cpu_ticks "$spid")
+	rc_s=$(run_uac "$name" "$UAS_PORT")
+	s1=$(cpu_ns "$spid")
+	local st1
+	st1=$(cpu_ticks "$spid" 2>/dev/null || echo "$st0")
+	stop_pid "$uas"
+	local e_us s_us
+	e_us=$(awk -v a="$e0" -v b="$e1" -v n="$CALLS" 'BEGIN { printf "%.1f", (b - a) / n / 1000 }')
+	s_us=$(awk -v a="$s0" -v b="$s1" -v n="$CALLS" 'BEGIN { printf "%.1f", (b - a) / n / 1000 }')
+	echo "$name ($fin): edgesim ${e_us} us/call ($((t1 - t0)) ticks), SIPp UAS ${s_us} us/call ($((st1 - st0)) ticks);" \
+		"ratio $(ratio "$e_us" "$s_us") (target <= 1.0); SIPp exit: edgesim run $rc_e, UAS run $rc_s"
+}
+run_uac() { load "$@"; }
+
+start_edgesim
+echo "== CPU per call, $CALLS calls at $RATE/s over one MTLS connection ($(sipp -v 2>&1 | grep -o 'SIPp v[^ ]*'))"
+measure refused "504 1009 + ACK"
+measure answered "200 + ACK + BYE"
+stop_pid "$ES_PID"
