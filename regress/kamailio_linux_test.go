@@ -21,7 +21,14 @@ import (
 // netnsEnv tells the re-executed test binary it runs inside the network namespace prepared for it.
 const netnsEnv = "EDGESIM_REGRESS_NETNS"
 
-const kamailioModules = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
+// kamailioModules is Debian's module directory, whatever the architecture.
+func kamailioModules() string {
+	m, _ := filepath.Glob("/usr/lib/*/kamailio/modules/tls.so")
+	if len(m) == 0 {
+		return ""
+	}
+	return filepath.Dir(m[0])
+}
 
 // inNetns runs the calling test again inside a network namespace of its own, whose resolv.conf
 // names 127.0.0.1: Kamailio asks DNS only on port 53 (the system resolver's), so the lab DNS must
@@ -40,7 +47,7 @@ func inNetns(t *testing.T) bool {
 			t.Skipf("kamailio test: %s not installed (.ci/run installs kamailio and kamailio-tls-modules)", tool)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(kamailioModules, "tls.so")); err != nil {
+	if kamailioModules() == "" {
 		t.Skip("kamailio test: kamailio-tls-modules not installed")
 	}
 	name := fmt.Sprintf("edgesim-regress-%d", os.Getpid())
@@ -161,7 +168,7 @@ ca_list = %[1]s/ca.pem
 	write(t, filepath.Join(dir, "tls.cfg"), tlsCfg)
 	tmpl := template.Must(template.ParseFiles("testdata/kamailio.cfg.tmpl"))
 	var cfg bytes.Buffer
-	if err := tmpl.Execute(&cfg, map[string]any{"UCPort": l.ucPort, "TLSPort": l.tlsPort, "ModulePath": kamailioModules,
+	if err := tmpl.Execute(&cfg, map[string]any{"UCPort": l.ucPort, "TLSPort": l.tlsPort, "ModulePath": kamailioModules(),
 		"TLSConfig": filepath.Join(dir, "tls.cfg"), "Answerer": fmt.Sprintf("127.0.0.1:%d", l.answerPort),
 		"SkypeDomain": "skype.lab", "AnswerOptions": answerOptions}); err != nil {
 		t.Fatal(err)

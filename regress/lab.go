@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"sort"
 	"sync/atomic"
 	"time"
 
@@ -118,14 +117,4 @@ func ensureScenarioCAs(p *Plan, dir string) error {
 		}
 	}
 	return nil
-}
-
-// zoneNames lists a configuration's zones, for the report.
-func zoneNames(cfg config.Config) []string {
-	var out []string
-	for k := range labdns.ZonesOrDefault(cfg.DNS.Zones) {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

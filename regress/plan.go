@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -295,4 +296,13 @@ func (p *Plan) timeout() time.Duration {
 		return p.Timeout
 	}
 	return DefaultTimeout
+}
+
+// ParseFile reads and parses a plan file against the embedded scenario library.
+func ParseFile(file string) (*Plan, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	return Parse(file, data, nil)
 }
