@@ -93,7 +93,7 @@ and Edge-log records. It also calls out as a Skype user, and ships its own lab D
 	pf.StringVar(&a.configFile, "config", "", "configuration file (default ./edgesim.yaml when present)")
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	pf.StringVar(&a.logFormat, "log-format", "console", "log format: console or json")
-	root.AddCommand(a.certsCmd(), a.runCmd(), a.versionCmd(), a.healthCmd(), a.callCmd(), a.subscribeCmd(), a.checkCmd(), a.scenarioCmd())
+	root.AddCommand(a.certsCmd(), a.runCmd(), a.versionCmd(), a.healthCmd(), a.callCmd(), a.subscribeCmd(), a.checkCmd(), a.scenarioCmd(), a.regressCmd())
 	return root
 }
 

@@ -1,0 +1,21 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A plan that cannot be used exits 2 and names the file, the line and the key.
+func TestRegressBadPlanExitsTwo(t *testing.T) {
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "plan.yaml")
+	if err := os.WriteFile(plan, []byte("expressway: {entry: \"127.0.0.1:5060\", transport: tcp}\nuc:\n  identities: [\"sip:2000@acano.steven.lab\"]\n  answerer: {listen: \"127.0.0.1:5070\"}\ncases:\n  - name: x\n    direction: sideways\n    expect: {status: 200}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := cli(t, dir, "regress", plan)
+	if code != exitUsage || !strings.Contains(stderr, "plan.yaml:7: key cases[0].direction: want inbound") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}

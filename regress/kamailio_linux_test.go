@@ -1,0 +1,227 @@
+package regress
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"text/template"
+	"time"
+
+	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/config"
+)
+
+// netnsEnv tells the re-executed test binary it runs inside the network namespace prepared for it.
+const netnsEnv = "EDGESIM_REGRESS_NETNS"
+
+// kamailioModules is Debian's module directory, whatever the architecture.
+func kamailioModules() string {
+	m, _ := filepath.Glob("/usr/lib/*/kamailio/modules/tls.so")
+	if len(m) == 0 {
+		return ""
+	}
+	return filepath.Dir(m[0])
+}
+
+// inNetns runs the calling test again inside a network namespace of its own, whose resolv.conf
+// names 127.0.0.1: Kamailio asks DNS only on port 53 (the system resolver's), so the lab DNS must
+// serve there, which must not disturb the machine's own. It reports whether the caller is the
+// re-executed test and should go on.
+func inNetns(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv(netnsEnv) != "" {
+		return true
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("kamailio test: needs root for a network namespace with the lab DNS on port 53 (CI runs as root)")
+	}
+	for _, tool := range []string{"ip", "kamailio"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("kamailio test: %s not installed (.ci/run installs kamailio and kamailio-tls-modules)", tool)
+		}
+	}
+	if kamailioModules() == "" {
+		t.Skip("kamailio test: kamailio-tls-modules not installed")
+	}
+	name := fmt.Sprintf("edgesim-regress-%d", os.Getpid())
+	etc := filepath.Join("/etc/netns", name)
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		t.Skipf("kamailio test: cannot create a network namespace here: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		_ = exec.Command("ip", "netns", "del", name).Run()
+		_ = os.RemoveAll(etc)
+	})
+	if err := os.MkdirAll(etc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(etc, "resolv.conf"), []byte("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
+		t.Fatalf("loopback in the namespace: %v: %s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", name, os.Args[0], "-test.run", "^"+t.Name()+"$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), netnsEnv+"="+name)
+	out, err := cmd.CombinedOutput()
+	t.Logf("inside network namespace %s:\n%s", name, out)
+	if err != nil {
+		t.Fatalf("the test inside the namespace failed: %v", err)
+	}
+	return false
+}
+
+// freePort is a TCP port nobody holds in the namespace (which has no other tenant), free for UDP too.
+func freePort(t *testing.T) int {
+	t.Helper()
+	for range 20 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		_ = ln.Close()
+		if pc, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err == nil {
+			_ = pc.Close()
+			return port
+		}
+	}
+	t.Fatal("no port free for both TCP and UDP")
+	return 0
+}
+
+// kamLab is the test's lab: the lab CA, Kamailio's certificate, the ports and the run's config.
+type kamLab struct {
+	dir                       string
+	edgePort, ucPort, tlsPort int
+	answerPort                int
+	cfg                       config.Config
+	stopKamailio              func()
+}
+
+func newKamLab(t *testing.T) *kamLab {
+	t.Helper()
+	l := &kamLab{dir: t.TempDir(), edgePort: freePort(t), ucPort: freePort(t), tlsPort: freePort(t), answerPort: freePort(t)}
+	ca, _, err := certs.EnsureCA(l.dir, certs.IssuerLab, certs.CAOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The Expressway-E's certificate: every SRV target pointing at it, both usages.
+	leaf, err := ca.Issue(certs.LeafRequest{CommonName: "vcse.acano.steven.lab",
+		SANs: []string{"vcse.acano.steven.lab", "vcse.steven.lab", "vcse.cms.steven.lab"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := leaf.WriteFiles(filepath.Join(l.dir, "vcse")); err != nil {
+		t.Fatal(err)
+	}
+	l.cfg = config.Default()
+	l.cfg.Lab.Dir = l.dir
+	l.cfg.Edge.Listen = fmt.Sprintf("127.0.0.1:%d", l.edgePort)
+	l.cfg.DNS.Listen = "127.0.0.1:53"
+	l.cfg.DNS.Timeout = time.Second
+	fed := func(host string) string {
+		return fmt.Sprintf("_sipfederationtls._tcp 60 IN SRV 0 0 %d %s.\n%s 60 IN A 127.0.0.1\n", l.tlsPort, host, host[:4])
+	}
+	l.cfg.DNS.Zones = map[string]string{
+		"skype.lab":        fmt.Sprintf("_sipfederationtls._tcp 60 IN SRV 0 0 %d sip.skype.lab.\nsip 60 IN A 127.0.0.1\n", l.edgePort),
+		"steven.lab":       fed("vcse.steven.lab"),
+		"acano.steven.lab": fed("vcse.acano.steven.lab"),
+		"cms.steven.lab":   fed("vcse.cms.steven.lab"),
+	}
+	return l
+}
+
+// startKamailio writes kamailio.cfg and tls.cfg into a fresh directory and runs Kamailio in the
+// foreground until the test ends; it returns once Kamailio accepts TCP on its UC-side port.
+func (l *kamLab) startKamailio(t *testing.T, answerOptions bool) {
+	t.Helper()
+	dir, err := os.MkdirTemp(l.dir, "kamailio-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsCfg := fmt.Sprintf(`[server:default]
+method = TLSv1.2+
+verify_certificate = yes
+require_certificate = yes
+certificate = %[1]s/vcse.pem
+private_key = %[1]s/vcse.key
+ca_list = %[1]s/ca.pem
+
+[client:default]
+method = TLSv1.2+
+verify_certificate = yes
+require_certificate = yes
+certificate = %[1]s/vcse.pem
+private_key = %[1]s/vcse.key
+ca_list = %[1]s/ca.pem
+`, l.dir)
+	write(t, filepath.Join(dir, "tls.cfg"), tlsCfg)
+	tmpl := template.Must(template.ParseFiles("testdata/kamailio.cfg.tmpl"))
+	var cfg bytes.Buffer
+	if err := tmpl.Execute(&cfg, map[string]any{"UCPort": l.ucPort, "TLSPort": l.tlsPort, "ModulePath": kamailioModules(),
+		"TLSConfig": filepath.Join(dir, "tls.cfg"), "Answerer": fmt.Sprintf("127.0.0.1:%d", l.answerPort),
+		"SkypeDomain": "skype.lab", "AnswerOptions": answerOptions}); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "kamailio.cfg"), cfg.String())
+	logf, err := os.Create(filepath.Join(dir, "kamailio.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("kamailio", "-DD", "-E", "-f", filepath.Join(dir, "kamailio.cfg"), "-Y", dir, "-w", dir, "-m", "32", "-M", "4")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its children die with the group
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("kamailio: %v", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop := func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+		}
+		_ = logf.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("kamailio log (%s):\n%s", logf.Name(), b)
+		}
+	}
+	t.Cleanup(stop)
+	l.stopKamailio = stop
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", l.ucPort), time.Second)
+		if err == nil {
+			_ = c.Close()
+			return
+		}
+		select {
+		case err := <-exited:
+			b, _ := os.ReadFile(logf.Name())
+			t.Fatalf("kamailio exited at start: %v\n%s", err, b)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("kamailio did not listen within 15s")
+		}
+	}
+}
+
+func write(t *testing.T, file, text string) {
+	t.Helper()
+	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
