@@ -14,8 +14,24 @@ func TestRegressBadPlanExitsTwo(t *testing.T) {
 	if err := os.WriteFile(plan, []byte("expressway: {entry: \"127.0.0.1:5060\", transport: tcp}\nuc:\n  identities: [\"sip:2000@acano.steven.lab\"]\n  answerer: {listen: \"127.0.0.1:5070\"}\ncases:\n  - name: x\n    direction: sideways\n    expect: {status: 200}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := cli(t, dir, "regress", plan)
+	code, _, stderr := cli(t, dir, "regress", "run", plan)
 	if code != exitUsage || !strings.Contains(stderr, "plan.yaml:7: key cases[0].direction: want inbound") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// init writes a plan that run accepts; a bad --entry is a usage error.
+func TestRegressInit(t *testing.T) {
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "plan.yaml")
+	if code, _, stderr := cli(t, dir, "regress", "init", "--entry", "tcp:192.0.2.20:5060", "--answerer", "192.0.2.10:5070", "--out", plan); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	text, err := os.ReadFile(plan)
+	if err != nil || strings.Count(string(text), "- name:") < 10 {
+		t.Fatalf("plan (%v):\n%s", err, text)
+	}
+	if code, _, _ := cli(t, dir, "regress", "init", "--entry", "ws:192.0.2.20", "--answerer", "192.0.2.10:5070"); code != exitUsage {
+		t.Errorf("a bad --entry: exit %d", code)
 	}
 }
