@@ -14,12 +14,12 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/edgesim/edgesim/config"
 	"github.com/edgesim/edgesim/edge"
 	"github.com/edgesim/edgesim/record"
 	"github.com/edgesim/edgesim/scenarios"
@@ -27,9 +27,6 @@ import (
 
 //go:embed web
 var webFS embed.FS
-
-// DefaultListen is console.listen's default.
-const DefaultListen = "127.0.0.1:5080"
 
 // cookieName carries the token after a ?token= visit, so links need not repeat it.
 const cookieName = "edgesim_console"
@@ -97,7 +94,7 @@ func (s *Server) Handler() http.Handler {
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
-		if s.o.Token == "" && !IsLoopback(r.Host) && !IsLoopback(r.Host+":0") {
+		if s.o.Token == "" && !config.LoopbackListen(r.Host) && !config.LoopbackListen(r.Host+":0") {
 			// Without a token the console trusts loopback only; a Host that is not loopback is a
 			// rebound DNS name pointing a remote page at this port.
 			http.Error(w, "the console answers loopback names only without console.token", http.StatusMisdirectedRequest)
@@ -136,36 +133,6 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 
 func (s *Server) tokenIs(v string) bool {
 	return v != "" && subtle.ConstantTimeCompare([]byte(v), []byte(s.o.Token)) == 1
-}
-
-// IsLoopback reports whether listen (HOST:PORT) binds only the loopback interface; an empty host
-// binds every interface.
-func IsLoopback(listen string) bool {
-	host, _, err := net.SplitHostPort(listen)
-	if err != nil || host == "" {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
-}
-
-// CheckListen is the rule console.listen and console.token obey together: beyond loopback the
-// console shows attacker-controlled SIP and the lab's keys' names to whoever connects, so a token
-// is required.
-func CheckListen(listen, token string) error {
-	if listen == "" {
-		return nil
-	}
-	if _, _, err := net.SplitHostPort(listen); err != nil {
-		return fmt.Errorf("%q is not HOST:PORT (or \"\" to disable)", listen)
-	}
-	if token == "" && !IsLoopback(listen) {
-		return fmt.Errorf("%s is not loopback: set console.token", listen)
-	}
-	return nil
 }
 
 // Serve answers on ln until ctx ends, then shuts down (open /events streams end with it).
