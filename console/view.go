@@ -19,6 +19,7 @@ type Row struct {
 	PeerName  string `json:"peer_name"`
 	From      string `json:"from"`
 	To        string `json:"to"`
+	Domains   string `json:"domains"` // "From → To", "—" when the attempt never reached SIP
 	Method    string `json:"method"`
 	Outcome   string `json:"outcome"` // answered, or "504 · 1009"
 	Class     string `json:"class"`   // ok | refused | failed | tls: the outcome filter and colour
@@ -28,8 +29,15 @@ type Row struct {
 // RowOf is the list's view of a.
 func RowOf(a record.Attempt) Row {
 	return Row{ID: a.ID, Time: a.Start.Format("15:04:05.000"), Direction: a.Direction, Peer: a.Peer,
-		PeerName: a.PeerName, From: a.FromDomain, To: a.ToDomain, Method: methodOf(a),
+		PeerName: a.PeerName, From: a.FromDomain, To: a.ToDomain, Domains: domains(a), Method: methodOf(a),
 		Outcome: OutcomeText(a), Class: outcomeClass(a.Outcome), Duration: durationText(a.End.Sub(a.Start))}
+}
+
+func domains(a record.Attempt) string {
+	if a.FromDomain == "" && a.ToDomain == "" {
+		return "—"
+	}
+	return a.FromDomain + " → " + a.ToDomain
 }
 
 func methodOf(a record.Attempt) string {

@@ -30,7 +30,7 @@ function rowOf(r) {
   tr.appendChild(td);
   cell(tr, r.direction);
   cell(tr, r.peer, r.peer_name);
-  cell(tr, r.from + " → " + r.to);
+  cell(tr, r.domains);
   cell(tr, r.method);
   cell(tr, r.outcome).className = "outcome";
   cell(tr, r.duration);
