@@ -57,15 +57,15 @@ func TestBrowserSeesARefusedCallArriveAndOpensIt(t *testing.T) {
 	// A bound on the whole browser session, not a timed assertion: every step waits for an element.
 	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate(c.http.URL+"/"), chromedp.WaitVisible("#live.on")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(c.http.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#live.on"))); err != nil {
 		t.Fatalf("list page never went live: %v", err)
 	}
 	id := c.call(t)
 	row := `#attempts tr[data-id="` + id + `"]`
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(row)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(row))); err != nil {
 		t.Fatalf("the refused call's row did not appear: %v", err)
 	}
-	outcome, err := chromedp.Run(ctx, chromedp.Text(row+" .outcome"))
+	outcome, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(row+" .outcome")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,8 +73,8 @@ func TestBrowserSeesARefusedCallArriveAndOpensIt(t *testing.T) {
 		t.Fatalf("row outcome %q, want 504 · 1009", outcome)
 	}
 	shot(t, ctx, shots, "list.png")
-	err = chromedp.Do(ctx, chromedp.Click(row+" a"), chromedp.WaitVisible("#ladder svg"), chromedp.WaitVisible("#trace li.rule.fail"),
-		chromedp.Click(`#ladder .msg[data-msg="0"]`), chromedp.WaitVisible("#msg-0 pre"))
+	err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(row+" a")), chromedp.WaitVisible(chromedp.CSS("#ladder svg")), chromedp.WaitVisible(chromedp.CSS("#trace li.rule.fail")),
+		chromedp.Click(chromedp.CSS(`#ladder .msg[data-msg="0"]`)), chromedp.WaitVisible(chromedp.CSS("#msg-0 pre")))
 	open := false
 	if err == nil {
 		open, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("msg-0").open`))
@@ -83,6 +83,33 @@ func TestBrowserSeesARefusedCallArriveAndOpensIt(t *testing.T) {
 		t.Fatalf("attempt page: ladder, trace or message text missing: %v (open %v)", err, open)
 	}
 	shot(t, ctx, shots, "attempt.png")
+	if shots != "" {
+		pages(t, ctx, c, shots)
+	}
+}
+
+// misnamedScenario: cms.steven.lab's SRV target is vcse.cms.steven.lab, which this certificate
+// does not name, so the certificate rule fails and the page marks the expected name missing.
+var misnamedScenario = &scenarios.Scenario{Name: "test-misnamed-inbound", Direction: scenarios.Inbound,
+	Peer: scenarios.Peer{Cert: &scenarios.Cert{CN: "expressway.cms.steven.lab", SANs: []string{"expressway.cms.steven.lab", "cms.steven.lab"}}},
+	Call: scenarios.Call{From: "sip:2000@cms.steven.lab", To: "sip:stejanss@skype.lab"}}
+
+// pages saves the other pages a trainer shows: a certificate refusal's trace, the lab, the library.
+func pages(t *testing.T, ctx context.Context, c *testConsole, dir string) {
+	pctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	id, err := c.srv.playAndWait(pctx, misnamedScenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, path := range map[string]string{"cert-attempt.png": "/attempts/" + id, "lab.png": "/lab", "scenarios.png": "/scenarios"} {
+		tab, cancel := chromedp.NewContext(ctx) // a tab of its own for each page
+		if err := chromedp.Do(tab, chromedp.Navigate(c.http.URL+path), chromedp.WaitVisible(chromedp.CSS("body > main"))); err != nil {
+			t.Fatal(err)
+		}
+		shot(t, tab, dir, name)
+		cancel()
+	}
 }
 
 func shot(t *testing.T, ctx context.Context, dir, name string) {
