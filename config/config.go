@@ -14,6 +14,8 @@ type Config struct {
 	Lab  Lab  `yaml:"lab" mapstructure:"lab"`
 	Edge Edge `yaml:"edge" mapstructure:"edge"`
 	DNS  DNS  `yaml:"dns" mapstructure:"dns"`
+	// Console is the browser view of the attempts (config/console.go).
+	Console Console `yaml:"console" mapstructure:"console"`
 }
 
 // Lab is where edgesim keeps its state: CAs, issued certificates, the Edge log.
@@ -141,5 +143,6 @@ func Default() Config {
 			Timeout:  2 * time.Second,
 			Zones:    map[string]string{},
 		},
+		Console: Console{Listen: DefaultConsoleListen},
 	}
 }

@@ -12,6 +12,7 @@ type Ring struct {
 	next  int
 	full  bool
 	total uint64
+	subs  map[*Subscription]struct{} // see Subscribe
 }
 
 // NewRing holds up to n attempts; n <= 0 means DefaultHistory.
@@ -32,6 +33,7 @@ func (r *Ring) Add(a Attempt) {
 	if r.next == len(r.buf) {
 		r.next, r.full = 0, true
 	}
+	r.publish(a)
 }
 
 // Snapshot returns the kept attempts, oldest first.

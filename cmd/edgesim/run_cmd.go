@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -56,24 +57,31 @@ func (a *app) runEdge(scenarioArg string) error {
 	if err != nil {
 		return err
 	}
-	svc, err := edge.NewService(lab, log, edge.ServiceOptions{})
+	rec, err := consoleRecorder(cfg, log)
+	if err != nil {
+		return &exitError{exitFailed, err}
+	}
+	svc, err := edge.NewService(lab, log, edge.ServiceOptions{Recorder: rec})
 	if err != nil {
 		return usageErr(err)
 	}
 	if err := svc.Start(); err != nil {
 		return &exitError{exitFailed, err}
 	}
+	ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	a.printBanner(lab, svc)
+	if err := a.startConsole(ctx, lab, svc, rec, log); err != nil {
+		return errors.Join(err, svc.Close(context.Background()), closeRecorder(rec))
+	}
 	if sv != nil {
 		a.printScenarioServe(scenarioArg, sv, lab, svc)
 	}
-	ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	log.Info().Msg("stopping")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	return svc.Close(sctx)
+	return errors.Join(svc.Close(sctx), closeRecorder(rec))
 }
 
 func (a *app) printBanner(lab *edge.Lab, svc *edge.Service) {

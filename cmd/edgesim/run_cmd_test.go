@@ -60,6 +60,7 @@ func TestRunServesTheSeedLabToDig(t *testing.T) {
 	t.Chdir(dir)
 	t.Setenv("EDGESIM_EDGE_LISTEN", "127.0.0.1:0")
 	t.Setenv("EDGESIM_DNS_LISTEN", "127.0.0.1:0")
+	t.Setenv("EDGESIM_CONSOLE_LISTEN", "127.0.0.1:0") // 5080 may be taken by a run beside the tests
 	out, errb := startRun(t, "run")
 	addrRE := regexp.MustCompile(`lab DNS \(UDP\+TCP\):\s+127\.0\.0\.1:(\d+)`)
 	var port string

@@ -228,6 +228,7 @@ func TestRunScenarioServesTheEdgeAndPrintsTheSetup(t *testing.T) {
 	t.Chdir(dir)
 	t.Setenv("EDGESIM_EDGE_LISTEN", "127.0.0.1:0")
 	t.Setenv("EDGESIM_DNS_LISTEN", "127.0.0.1:0")
+	t.Setenv("EDGESIM_CONSOLE_LISTEN", "127.0.0.1:0") // 5080 may be taken by a run beside the tests
 	// The family name, as the README writes it: run plays the inbound twin.
 	out, _ := startRun(t, "run", "--scenario", "cert-untrusted-private-ca")
 	deadline := time.Now().Add(10 * time.Second)
