@@ -25,7 +25,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: mtlsbench serve|hold [flags]")
+		fmt.Fprintln(os.Stderr, "usage: mtlsbench serve|hold|flood [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -51,6 +51,8 @@ func main() {
 		err = serve(*addr, cfg, *life)
 	case "hold":
 		err = holdConns(*addr, cfg, *n, *hold)
+	case "flood":
+		err = flood(*addr, cfg, *n, *hold)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
