@@ -14,6 +14,10 @@ type Config struct {
 	Lab  Lab  `yaml:"lab" mapstructure:"lab"`
 	Edge Edge `yaml:"edge" mapstructure:"edge"`
 	DNS  DNS  `yaml:"dns" mapstructure:"dns"`
+	// Recording is off by default: every output below is "".
+	Record  Record  `yaml:"record" mapstructure:"record"`
+	Capture Capture `yaml:"capture" mapstructure:"capture"`
+	Metrics Metrics `yaml:"metrics" mapstructure:"metrics"`
 }
 
 // Lab is where edgesim keeps its state: CAs, issued certificates, the Edge log.
@@ -129,5 +133,6 @@ func Default() Config {
 			Timeout:  2 * time.Second,
 			Zones:    map[string]string{},
 		},
+		Record: Record{History: 1000},
 	}
 }

@@ -104,6 +104,7 @@ func (c Config) Validate() error {
 	if c.DNS.Timeout <= 0 {
 		bad("dns.timeout", "must be positive, got %s", c.DNS.Timeout)
 	}
+	c.validateRecording(bad)
 	return errors.Join(errs...)
 }
 
