@@ -106,12 +106,12 @@ func NewRecorder(o RecordOptions) (_ *Recorder, err error) {
 	}()
 	if o.JSONL != "" {
 		if r.jsonl, err = record.OpenJSONL(o.JSONL, 0); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("record.jsonl: %w", err)
 		}
 	}
 	if o.PCAPNG != "" {
 		if r.pcap, err = capture.Create(o.PCAPNG, capture.Options{MaxBytes: o.PCAPNGMaxBytes}); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("capture.pcapng: %w", err)
 		}
 	}
 	if o.KeyLog == "" {
@@ -119,12 +119,12 @@ func NewRecorder(o RecordOptions) (_ *Recorder, err error) {
 	}
 	if o.KeyLog != "" {
 		if r.keylog, err = capture.OpenKeyLog(o.KeyLog); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("capture.keylog: %w", err)
 		}
 	}
 	if o.HEP != "" {
 		if r.hep, err = hep.Dial(o.HEP, 0); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("capture.hep: %w", err)
 		}
 	}
 	r.wg.Add(1)
