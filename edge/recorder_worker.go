@@ -129,8 +129,9 @@ func (r *Recorder) outboundAttempt(id string) *record.Attempt {
 
 // sip files one whole SIP message under its attempt and sends it to HEP.
 func (r *Recorder) sip(c *connRec, out bool, t time.Time, msg []byte) {
-	h := record.ParseHead(msg)
-	m := record.Message{Time: t, Out: out, Conn: c.name, StartLine: h.StartLine, Raw: string(msg)}
+	raw := string(msg) // the one copy the record keeps; the head's strings are parts of it
+	h := record.ParseHeadString(raw)
+	m := record.Message{Time: t, Out: out, Conn: c.name, StartLine: h.StartLine, Raw: raw}
 	if r.hep != nil {
 		src, dst := c.remote, c.local
 		if out {
@@ -154,7 +155,7 @@ func (r *Recorder) sip(c *connRec, out bool, t time.Time, msg []byte) {
 			return // a response to the Edge's own request on a finished attempt
 		}
 		a = &record.Attempt{ID: r.newID(), Direction: record.Inbound, Kind: record.KindRequest, Start: t, Peer: c.remote.String(),
-			FromDomain: h.FromHost, ToDomain: h.ToHost, Method: h.Method, CallID: h.CallID}
+			FromDomain: h.FromHost, ToDomain: h.ToHost, Method: h.Method, CallID: h.CallID, Messages: make([]record.Message, 0, 8)}
 		if c.tls != nil {
 			a.TLS = []record.TLS{*c.tls}
 		}

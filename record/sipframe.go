@@ -131,41 +131,44 @@ type Head struct {
 }
 
 // ParseHead reads the start line and the headers the record needs.
-func ParseHead(msg []byte) Head {
+func ParseHead(msg []byte) Head { return ParseHeadString(string(msg)) }
+
+// ParseHeadString is ParseHead on the message as kept: every string in the Head is a part of raw,
+// so reading a message's head allocates nothing more than the message itself.
+func ParseHeadString(raw string) Head {
 	var h Head
-	line, _, _ := bytes.Cut(msg, []byte("\r\n"))
-	h.StartLine = string(line)
+	h.StartLine, _, _ = strings.Cut(raw, "\r\n")
 	if rest, ok := strings.CutPrefix(h.StartLine, "SIP/2.0 "); ok {
 		code, _, _ := strings.Cut(rest, " ")
 		h.Status, _ = strconv.Atoi(code)
 	} else {
 		h.Method, _, _ = strings.Cut(h.StartLine, " ")
 	}
-	h.CallID, _ = Header(msg, "Call-ID", "i")
-	if v, ok := headerBytes(msg, "CSeq", ""); ok {
-		no, m, _ := bytes.Cut(v, []byte(" "))
-		n, _ := strconv.ParseUint(string(no), 10, 32)
-		h.CSeqNo, h.CSeq = uint32(n), cseqMethod(bytes.TrimSpace(m))
-	}
-	if h.Method != "" { // the record reads the domains of requests only
-		if v, ok := headerBytes(msg, "From", "f"); ok {
-			h.FromHost = uriHost(string(v))
+	head, _, _ := strings.Cut(raw, "\r\n\r\n")
+	_, head, _ = strings.Cut(head, "\r\n")
+	for len(head) > 0 {
+		var l string
+		l, head, _ = strings.Cut(head, "\r\n")
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
 		}
-		if v, ok := headerBytes(msg, "To", "t"); ok {
-			h.ToHost = uriHost(string(v))
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		switch {
+		case h.CallID == "" && (strings.EqualFold(k, "Call-ID") || strings.EqualFold(k, "i")):
+			h.CallID = v
+		case h.CSeq == "" && strings.EqualFold(k, "CSeq"):
+			no, m, _ := strings.Cut(v, " ")
+			n, _ := strconv.ParseUint(no, 10, 32)
+			h.CSeqNo, h.CSeq = uint32(n), strings.TrimSpace(m)
+		case h.Method == "": // the record reads the domains of requests only
+		case h.FromHost == "" && (strings.EqualFold(k, "From") || strings.EqualFold(k, "f")):
+			h.FromHost = uriHost(v)
+		case h.ToHost == "" && (strings.EqualFold(k, "To") || strings.EqualFold(k, "t")):
+			h.ToHost = uriHost(v)
 		}
 	}
 	return h
-}
-
-// cseqMethod interns the methods of a call, which most CSeq headers carry.
-func cseqMethod(m []byte) string {
-	for _, known := range [...]string{"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "MESSAGE", "SUBSCRIBE", "NOTIFY", "INFO", "UPDATE"} {
-		if string(m) == known {
-			return known
-		}
-	}
-	return string(m)
 }
 
 // uriHost is the host of the first sip: or sips: URI in a header value.
