@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bufio"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -41,6 +42,7 @@ type Writer struct {
 	path    string
 	opts    Options
 	file    io.WriteCloser
+	bw      *bufio.Writer // under out: pcapgo's own 4 KiB buffer would cost a write for every few packets
 	out     *countingWriter
 	ng      *pcapgo.NgWriter
 	streams map[Stream]*seqs
@@ -137,7 +139,8 @@ func (w *Writer) openFile() error {
 }
 
 func (w *Writer) start(f io.WriteCloser) error {
-	w.file, w.out = f, &countingWriter{w: f}
+	w.file, w.bw = f, bufio.NewWriterSize(f, 256<<10)
+	w.out = &countingWriter{w: w.bw}
 	intf := pcapgo.NgInterface{Name: "edgesim", Description: "federation connections of the emulated Edge",
 		LinkType: layers.LinkTypeRaw, SnapLength: 0, TimestampResolution: 9}
 	ng, err := pcapgo.NewNgWriterInterface(w.out, intf, pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{Application: "edgesim"}})
@@ -245,9 +248,12 @@ func (w *Writer) writeDSB(lines []byte) error {
 	if err := w.ng.Flush(); err != nil {
 		return w.fail(err)
 	}
-	w.buf = appendDSB(w.buf[:0], lines)
-	_, err := w.out.Write(w.buf)
-	return w.fail(err)
+	w.buf = appendDSB(w.buf[:0], lines) // into the same buffered stream, so it stays in order
+	if _, err := w.out.Write(w.buf); err != nil {
+		return w.fail(err)
+	}
+	// Keys are rare (one handshake's lines) and precious: on disk now, and a full disk noticed now.
+	return w.fail(w.bw.Flush())
 }
 
 // Open writes the three-way handshake of s, so the stream starts where Wireshark expects.
@@ -348,7 +354,10 @@ func (w *Writer) Flush() error {
 	if w.err != nil {
 		return w.err
 	}
-	return w.fail(w.ng.Flush())
+	if err := w.ng.Flush(); err != nil {
+		return w.fail(err)
+	}
+	return w.fail(w.bw.Flush())
 }
 
 func (w *Writer) rotate() error {
@@ -366,6 +375,9 @@ func (w *Writer) rotate() error {
 
 func (w *Writer) closeFile() error {
 	err := w.ng.Flush()
+	if err == nil {
+		err = w.bw.Flush()
+	}
 	return errors.Join(err, w.file.Close())
 }
 

@@ -16,6 +16,10 @@ type Config struct {
 	DNS  DNS  `yaml:"dns" mapstructure:"dns"`
 	// Console is the browser view of the attempts (config/console.go).
 	Console Console `yaml:"console" mapstructure:"console"`
+	// Recording is off by default: every output below is "".
+	Record  Record  `yaml:"record" mapstructure:"record"`
+	Capture Capture `yaml:"capture" mapstructure:"capture"`
+	Metrics Metrics `yaml:"metrics" mapstructure:"metrics"`
 }
 
 // Lab is where edgesim keeps its state: CAs, issued certificates, the Edge log.
@@ -144,5 +148,6 @@ func Default() Config {
 			Zones:    map[string]string{},
 		},
 		Console: Console{Listen: DefaultConsoleListen},
+		Record:  Record{History: 1000},
 	}
 }

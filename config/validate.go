@@ -123,6 +123,7 @@ func (c Config) Validate() error {
 		bad("dns.timeout", "must be positive, got %s", c.DNS.Timeout)
 	}
 	c.Console.validate(bad)
+	c.validateRecording(bad)
 	return errors.Join(errs...)
 }
 

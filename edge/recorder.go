@@ -34,12 +34,16 @@ type RecordOptions struct {
 	HEP            string // capture.hep: udp:HOST:PORT
 	Metrics        *metrics.Metrics
 	Logger         zerolog.Logger
-	Queue          int // events buffered before drops; 0: 8192
+	Queue          int // events waiting for the worker before drops; 0: 65536 (and 16 MiB of bytes)
+
+	// Tests only: writers used instead of opening JSONL or PCAPNG, to fail as a full disk does.
+	jsonlOut, pcapOut io.WriteCloser
 }
 
 // Recorder turns what the SIP layer hears into attempt records and hands them to the outputs. The
-// connections' goroutines only copy and queue; one goroutine does the rest, so a slow output costs
-// counted drops, never a stalled call.
+// connections' goroutines only append to a shared batch (one copy, no allocation, no wake-up per
+// read); one goroutine takes whole batches and does the rest, so a slow output costs counted
+// drops, never a stalled call.
 type Recorder struct {
 	ring    *record.Ring
 	jsonl   *record.JSONL
@@ -48,7 +52,7 @@ type Recorder struct {
 	hep     *hep.Sender
 	m       *metrics.Metrics
 	log     zerolog.Logger
-	events  chan event
+	q       queue
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	once    sync.Once
@@ -59,6 +63,7 @@ type Recorder struct {
 	inbound  map[netip.AddrPort]*connRec
 	outbound map[string]*record.Attempt
 	pcapErr  bool
+	counters counters
 }
 
 type evKind uint8
@@ -72,22 +77,21 @@ const (
 	evKeys
 	evVerdict
 	evOutboundEnd
-	evBarrier
 )
 
+// event is one thing heard; its bytes live in the batch's arena, at off, n long.
 type event struct {
 	kind    evKind
 	c       *connRec
 	out     bool
 	t       time.Time
-	b       []byte
-	tls     record.TLS
+	off, n  int
+	tls     *record.TLS
 	ok      bool
 	version string
 	took    time.Duration
 	attempt *record.Attempt // evVerdict: the verdict's share; evOutboundEnd: the whole summary
 	source  netip.AddrPort
-	barrier chan struct{}
 }
 
 // NewRecorder opens every output asked for; a path that cannot be written or an HEP target that
@@ -95,23 +99,27 @@ type event struct {
 func NewRecorder(o RecordOptions) (_ *Recorder, err error) {
 	r := &Recorder{ring: record.NewRing(o.History), m: o.Metrics, log: o.Logger, stop: make(chan struct{}),
 		inbound: map[netip.AddrPort]*connRec{}, outbound: map[string]*record.Attempt{}}
-	if o.Queue <= 0 {
-		o.Queue = 8192
-	}
-	r.events = make(chan event, o.Queue)
+	r.q.init(o.Queue)
+	r.counters.init(o.Metrics)
 	defer func() {
 		if err != nil {
 			r.closeOutputs()
 		}
 	}()
-	if o.JSONL != "" {
-		if r.jsonl, err = record.OpenJSONL(o.JSONL, 0); err != nil {
-			return nil, err
+	if o.jsonlOut != nil {
+		r.jsonl = record.NewJSONL(o.jsonlOut, 0, r.counters.dropJSONL.Inc)
+	} else if o.JSONL != "" {
+		if r.jsonl, err = record.OpenJSONL(o.JSONL, 0, r.counters.dropJSONL.Inc); err != nil {
+			return nil, fmt.Errorf("record.jsonl: %w", err)
 		}
 	}
-	if o.PCAPNG != "" {
-		if r.pcap, err = capture.Create(o.PCAPNG, capture.Options{MaxBytes: o.PCAPNGMaxBytes}); err != nil {
+	if o.pcapOut != nil {
+		if r.pcap, err = capture.NewWriter(o.pcapOut); err != nil {
 			return nil, err
+		}
+	} else if o.PCAPNG != "" {
+		if r.pcap, err = capture.Create(o.PCAPNG, capture.Options{MaxBytes: o.PCAPNGMaxBytes}); err != nil {
+			return nil, fmt.Errorf("capture.pcapng: %w", err)
 		}
 	}
 	if o.KeyLog == "" {
@@ -119,12 +127,12 @@ func NewRecorder(o RecordOptions) (_ *Recorder, err error) {
 	}
 	if o.KeyLog != "" {
 		if r.keylog, err = capture.OpenKeyLog(o.KeyLog); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("capture.keylog: %w", err)
 		}
 	}
 	if o.HEP != "" {
 		if r.hep, err = hep.Dial(o.HEP, 0); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("capture.hep: %w", err)
 		}
 	}
 	r.wg.Add(1)
@@ -137,33 +145,6 @@ func (r *Recorder) Ring() *record.Ring { return r.ring }
 
 // Dropped is how many events a full queue cost.
 func (r *Recorder) Dropped() uint64 { return r.dropped.Load() }
-
-func (r *Recorder) push(e event) {
-	select {
-	case r.events <- e:
-	default:
-		r.dropped.Add(1)
-		if r.m != nil {
-			r.m.Dropped.WithLabelValues("record").Inc()
-		}
-	}
-}
-
-// Sync waits, bounded by ctx, until every event queued before it has been handled.
-func (r *Recorder) Sync(ctx context.Context) error {
-	done := make(chan struct{})
-	select {
-	case r.events <- event{kind: evBarrier, barrier: done}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
 
 // Close handles what is queued and closes the outputs.
 func (r *Recorder) Close() error {
@@ -204,7 +185,7 @@ func (r *Recorder) KeyLogWriter() io.Writer {
 type keyLogWriter struct{ r *Recorder }
 
 func (k keyLogWriter) Write(b []byte) (int, error) {
-	k.r.push(event{kind: evKeys, b: append([]byte(nil), b...)})
+	k.r.push(event{kind: evKeys}, b)
 	return len(b), nil
 }
 
@@ -229,7 +210,7 @@ func (r *Recorder) Open(local, remote netip.AddrPort, inbound bool, t time.Time)
 func (r *Recorder) openConn(local, remote netip.AddrPort, inbound bool, attempt string, t time.Time) sipstack.ConnTap {
 	c := &connRec{r: r, local: local, remote: remote, inbound: inbound, attempt: attempt,
 		name: local.String() + " → " + remote.String(), open: map[string]*record.Attempt{}}
-	r.push(event{kind: evOpen, c: c, t: t})
+	r.push(event{kind: evOpen, c: c, t: t}, nil)
 	return c
 }
 
@@ -237,18 +218,19 @@ func (c *connRec) Wire(out bool, t time.Time, b []byte) {
 	if c.r.pcap == nil {
 		return
 	}
-	c.r.push(event{kind: evWire, c: c, out: out, t: t, b: append([]byte(nil), b...)})
+	c.r.push(event{kind: evWire, c: c, out: out, t: t}, b)
 }
 
 func (c *connRec) Plain(out bool, t time.Time, b []byte) {
-	c.r.push(event{kind: evPlain, c: c, out: out, t: t, b: append([]byte(nil), b...)})
+	c.r.push(event{kind: evPlain, c: c, out: out, t: t}, b)
 }
 
 func (c *connRec) Handshake(cs tls.ConnectionState, took time.Duration, err error) {
-	c.r.push(event{kind: evHandshake, c: c, tls: tlsOf(c.name, cs, took, err), ok: err == nil, version: tlsVersion(cs, err), took: took, t: time.Now()})
+	t := tlsOf(c.name, cs, took, err)
+	c.r.push(event{kind: evHandshake, c: c, tls: &t, ok: err == nil, version: tlsVersion(cs, err), took: took, t: time.Now()}, nil)
 }
 
-func (c *connRec) Closed(t time.Time) { c.r.push(event{kind: evClosed, c: c, t: t}) }
+func (c *connRec) Closed(t time.Time) { c.r.push(event{kind: evClosed, c: c, t: t}, nil) }
 
 func tlsVersion(cs tls.ConnectionState, err error) string {
 	if err != nil || cs.Version == 0 {
@@ -299,7 +281,7 @@ func (r *Recorder) Verdict(req *sipstack.Request, v policy.Verdict, edgeLog stri
 	if v.Record != nil {
 		a.ResultCode = v.Record.Result.Hex()
 	}
-	r.push(event{kind: evVerdict, attempt: a, source: req.Source})
+	r.push(event{kind: evVerdict, attempt: a, source: req.Source}, nil)
 }
 
 // outboundKey carries an outbound attempt's id and DNS collector down to the dial.
@@ -317,7 +299,9 @@ func (r *Recorder) beginOutbound(ctx context.Context) (context.Context, string, 
 }
 
 // endOutbound hands the finished attempt's summary to the worker, which adds the connections' share.
-func (r *Recorder) endOutbound(a *record.Attempt) { r.push(event{kind: evOutboundEnd, attempt: a}) }
+func (r *Recorder) endOutbound(a *record.Attempt) {
+	r.push(event{kind: evOutboundEnd, attempt: a}, nil)
+}
 
 // clientHooks are the dial's tap and key log for the outbound attempt in ctx.
 func (r *Recorder) clientHooks(ctx context.Context) (sipstack.Tap, io.Writer) {
@@ -335,317 +319,6 @@ type outboundTap struct {
 
 func (t outboundTap) Open(local, remote netip.AddrPort, inbound bool, at time.Time) sipstack.ConnTap {
 	return t.r.openConn(local, remote, inbound, t.id, at)
-}
-
-func (r *Recorder) loop() {
-	defer r.wg.Done()
-	for {
-		select {
-		case e := <-r.events:
-			r.handle(e)
-		case <-r.stop:
-			for {
-				select {
-				case e := <-r.events:
-					r.handle(e)
-				default:
-					r.flushAll(time.Now())
-					return
-				}
-			}
-		}
-	}
-}
-
-func (r *Recorder) flushAll(t time.Time) {
-	for _, c := range r.inbound {
-		r.closeConn(c, t)
-	}
-	if r.pcap != nil {
-		r.capErr(r.pcap.Flush())
-	}
-}
-
-func (r *Recorder) capErr(err error) {
-	if err == nil {
-		return
-	}
-	if r.m != nil {
-		r.m.Dropped.WithLabelValues("pcapng").Inc()
-	}
-	if !r.pcapErr {
-		r.pcapErr = true
-		r.log.Error().Err(err).Msg("capture.pcapng stopped: packets are dropped from here on")
-	}
-}
-
-func stream(c *connRec) capture.Stream {
-	if c.inbound {
-		return capture.Stream{Client: c.remote, Server: c.local}
-	}
-	return capture.Stream{Client: c.local, Server: c.remote}
-}
-
-func (r *Recorder) handle(e event) {
-	switch e.kind {
-	case evBarrier:
-		if r.pcap != nil {
-			r.capErr(r.pcap.Flush())
-		}
-		close(e.barrier)
-	case evOpen:
-		if e.c.inbound {
-			r.inbound[e.c.remote] = e.c
-		}
-		if r.pcap != nil {
-			r.capErr(r.pcap.Open(stream(e.c), e.t))
-		}
-	case evWire:
-		comment := ""
-		if e.out {
-			comment, e.c.pendingComment = e.c.pendingComment, ""
-		}
-		r.capErr(r.pcap.Data(stream(e.c), e.c.inbound != e.out, e.t, e.b, comment))
-	case evKeys:
-		if r.keylog != nil {
-			if _, err := r.keylog.Write(e.b); err != nil && r.m != nil {
-				r.m.Dropped.WithLabelValues("keylog").Inc()
-			}
-		}
-		if r.pcap != nil {
-			r.capErr(r.pcap.Secrets(e.b))
-		}
-	case evPlain:
-		f := &e.c.in
-		if e.out {
-			f = &e.c.out
-		}
-		f.Write(e.b)
-		for msg := f.Next(); msg != nil; msg = f.Next() {
-			r.sip(e.c, e.out, e.t, msg)
-		}
-	case evHandshake:
-		r.handshake(e)
-	case evClosed:
-		r.closeConn(e.c, e.t)
-	case evVerdict:
-		r.verdict(e)
-	case evOutboundEnd:
-		r.outboundEnd(e.attempt)
-	}
-}
-
-func direction(inbound bool) string {
-	if inbound {
-		return record.Inbound
-	}
-	return record.Outbound
-}
-
-func (r *Recorder) handshake(e event) {
-	c := e.c
-	t := e.tls
-	c.tls = &t
-	if r.m != nil {
-		res := "ok"
-		if !e.ok {
-			res = "failed"
-		}
-		r.m.Handshakes.WithLabelValues(direction(c.inbound), res, e.version).Inc()
-		r.m.HandshakeTime.Observe(e.took.Seconds())
-	}
-	if !c.inbound {
-		if a := r.outboundAttempt(c.attempt); a != nil {
-			a.TLS = append(a.TLS, t)
-		}
-		return
-	}
-	if !e.ok {
-		a := &record.Attempt{ID: r.newID(), Direction: record.Inbound, Kind: record.KindHandshake, Start: e.t.Add(-e.took),
-			Peer: c.remote.String(), Outcome: record.OutcomeTLSRefused, TLS: []record.TLS{t}, Error: t.Error}
-		r.finish(a, e.t)
-	}
-}
-
-func (r *Recorder) outboundAttempt(id string) *record.Attempt {
-	if id == "" {
-		return nil
-	}
-	a, ok := r.outbound[id]
-	if !ok {
-		a = &record.Attempt{ID: id, Direction: record.Outbound}
-		r.outbound[id] = a
-	}
-	return a
-}
-
-// sip files one whole SIP message under its attempt and sends it to HEP.
-func (r *Recorder) sip(c *connRec, out bool, t time.Time, msg []byte) {
-	h := record.ParseHead(msg)
-	m := record.Message{Time: t, Out: out, Conn: c.name, StartLine: h.StartLine, Raw: string(msg)}
-	if r.hep != nil {
-		src, dst := c.remote, c.local
-		if out {
-			src, dst = c.local, c.remote
-		}
-		r.sendHEP(hep.Packet{Src: src, Dst: dst, Proto: hep.ProtoTCP, Time: t, Type: hep.TypeSIP, CorrelationID: h.CallID, Payload: msg})
-	}
-	if h.Status > 0 && r.m != nil {
-		r.m.Responses.WithLabelValues(direction(c.inbound), h.CSeq, strconv.Itoa(h.Status)).Inc()
-	}
-	if !c.inbound {
-		if a := r.outboundAttempt(c.attempt); a != nil {
-			a.AddMessage(m)
-			r.dialogState(a, h)
-		}
-		return
-	}
-	a := c.open[h.CallID]
-	if a == nil {
-		if h.Method == "" {
-			return // a response to the Edge's own request on a finished attempt
-		}
-		a = &record.Attempt{ID: r.newID(), Direction: record.Inbound, Kind: record.KindRequest, Start: t, Peer: c.remote.String(),
-			FromDomain: h.FromHost, ToDomain: h.ToHost, Method: h.Method, CallID: h.CallID}
-		if c.tls != nil {
-			a.TLS = []record.TLS{*c.tls}
-		}
-		c.open[h.CallID] = a
-	}
-	a.AddMessage(m)
-	if r.dialogState(a, h) {
-		delete(c.open, h.CallID)
-		r.finish(a, t)
-	}
-}
-
-// dialogState follows an attempt's transactions and says when it is over: the final answer to a
-// non-INVITE, the ACK of a refused INVITE, or the answer to a BYE.
-func (r *Recorder) dialogState(a *record.Attempt, h record.Head) (done bool) {
-	switch {
-	case h.Method == "ACK":
-		return a.Status >= 300 && a.Kind != record.KindCall
-	case h.Status < 200 || h.Method != "":
-		return false
-	case h.CSeq == "BYE":
-		if a.Kind == record.KindDialog && r.m != nil {
-			r.m.CallsActive.Dec()
-		}
-		return a.Kind != record.KindCall
-	case h.CSeq == "INVITE":
-		if a.Status == 0 || a.Status < 200 || a.Outcome != record.OutcomeRefused {
-			a.Status = h.Status
-		}
-		if h.Status < 300 && a.Kind == record.KindRequest {
-			a.Kind = record.KindDialog
-			if a.Outcome == "" || a.Outcome == record.OutcomeAllowed {
-				a.Outcome = record.OutcomeAnswered
-			}
-			if r.m != nil {
-				r.m.CallsActive.Inc()
-			}
-		}
-		return false
-	case h.CSeq == "CANCEL":
-		return false
-	}
-	if a.Kind == record.KindRequest && h.CSeq == a.Method {
-		a.Status = h.Status
-		return true
-	}
-	return false
-}
-
-func (r *Recorder) verdict(e event) {
-	v := e.attempt
-	c := r.inbound[e.source]
-	var a *record.Attempt
-	if c != nil {
-		a = c.open[v.CallID]
-		if v.EdgeLog != "" {
-			c.pendingComment = "Edge log " + v.ResultCode + ": " + firstLine(v.EdgeLog)
-		}
-	}
-	if a == nil { // its request was dropped on a full queue: keep what the verdict knows
-		a = &record.Attempt{ID: r.newID(), Direction: record.Inbound, Kind: record.KindRequest, Start: time.Now(), Peer: e.source.String(), CallID: v.CallID}
-		if c != nil {
-			c.open[v.CallID] = a
-		}
-	}
-	a.PeerName, a.Trace, a.DNS, a.EdgeLog, a.Outcome = v.PeerName, v.Trace, append(a.DNS, v.DNS...), v.EdgeLog, v.Outcome
-	a.Diagnostic, a.ResultCode = v.Diagnostic, v.ResultCode
-	if v.Outcome == record.OutcomeRefused {
-		a.Status = v.Status
-	}
-	if v.EdgeLog != "" && r.hep != nil && c != nil {
-		r.sendHEP(hep.Packet{Src: c.local, Dst: c.remote, Proto: hep.ProtoTCP, Time: time.Now(), Type: hep.TypeLog, CorrelationID: v.CallID, Payload: []byte(v.EdgeLog)})
-	}
-}
-
-func firstLine(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' || s[i] == '\r' {
-			return s[:i]
-		}
-	}
-	return s
-}
-
-func (r *Recorder) sendHEP(p hep.Packet) {
-	if err := r.hep.Send(p); err != nil && r.m != nil {
-		r.m.Dropped.WithLabelValues("hep").Inc()
-	}
-}
-
-func (r *Recorder) closeConn(c *connRec, t time.Time) {
-	if r.pcap != nil {
-		r.capErr(r.pcap.Close(stream(c), t))
-	}
-	if !c.inbound {
-		return
-	}
-	delete(r.inbound, c.remote)
-	for id, a := range c.open {
-		if a.Kind == record.KindDialog && r.m != nil {
-			r.m.CallsActive.Dec()
-		}
-		delete(c.open, id)
-		r.finish(a, t)
-	}
-}
-
-// outboundEnd merges the call's or check's summary with what its connections carried.
-func (r *Recorder) outboundEnd(sum *record.Attempt) {
-	got := r.outbound[sum.ID]
-	delete(r.outbound, sum.ID)
-	if got != nil {
-		sum.Messages, sum.Dropped, sum.TLS = got.Messages, got.Dropped, got.TLS
-		if got.Kind == record.KindDialog && r.m != nil {
-			r.m.CallsActive.Dec()
-		}
-	}
-	r.finish(sum, sum.End)
-}
-
-func (r *Recorder) finish(a *record.Attempt, end time.Time) {
-	a.End = end
-	if a.Outcome == "" {
-		a.Outcome = record.OutcomeFailed
-		if a.Status > 0 && a.Status < 300 {
-			a.Outcome = record.OutcomeAllowed
-		}
-	}
-	if r.m != nil {
-		diag := ""
-		if a.Diagnostic != 0 {
-			diag = strconv.Itoa(a.Diagnostic)
-		}
-		r.m.Attempts.WithLabelValues(a.Direction, a.Method, a.Outcome, diag).Inc()
-	}
-	r.ring.Add(*a)
-	if r.jsonl != nil {
-		r.jsonl.Add(*a)
-	}
 }
 
 // String names the recorder's outputs, for the start-up log.

@@ -1,18 +1,22 @@
 package record
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"sync/atomic"
 )
 
 // JSONL appends each attempt as one JSON line from its own goroutine behind a bounded queue: a full
-// disk or a slow one costs counted drops, never a wait for the caller.
+// disk or a slow one costs counted drops, never a wait for the caller. Lines are buffered while more
+// attempts are queued and written together, one system call for a burst.
 type JSONL struct {
-	f       *os.File
+	f       io.WriteCloser
 	queue   chan Attempt
+	onDrop  func() // an attempt dropped or not written; may be nil
 	wg      sync.WaitGroup
 	once    sync.Once
 	written atomic.Uint64
@@ -21,34 +25,62 @@ type JSONL struct {
 	lastErr atomic.Pointer[error]
 }
 
-// OpenJSONL opens path for appending (0600: it holds whole SIP messages).
-func OpenJSONL(path string, queue int) (*JSONL, error) {
+// OpenJSONL opens path for appending (0600: it holds whole SIP messages). onDrop, when set, is
+// called for every attempt dropped on a full queue or lost to a failed write.
+func OpenJSONL(path string, queue int, onDrop func()) (*JSONL, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
+	return NewJSONL(f, queue, onDrop), nil
+}
+
+// NewJSONL writes to w, which Close closes.
+func NewJSONL(w io.WriteCloser, queue int, onDrop func()) *JSONL {
 	if queue <= 0 {
 		queue = 256
 	}
-	j := &JSONL{f: f, queue: make(chan Attempt, queue)}
+	if onDrop == nil {
+		onDrop = func() {}
+	}
+	j := &JSONL{f: w, queue: make(chan Attempt, queue), onDrop: onDrop}
 	j.wg.Add(1)
 	go j.loop()
-	return j, nil
+	return j
 }
 
 func (j *JSONL) loop() {
 	defer j.wg.Done()
+	bw := bufio.NewWriterSize(j.f, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false) // SIP is full of <sip:…>; escaping it only makes the file harder to grep
+	pending := uint64(0)
 	for a := range j.queue {
-		b, err := json.Marshal(a)
-		if err == nil {
-			_, err = j.f.Write(append(b, '\n'))
-		}
-		if err != nil {
-			j.failed.Add(1)
-			j.lastErr.Store(&err)
+		if err := enc.Encode(a); err != nil {
+			j.fail(err, 1)
+			bw.Reset(j.f) // a failed write leaves bufio broken for good; start clean
+			pending = 0
 			continue
 		}
-		j.written.Add(1)
+		pending++
+		if len(j.queue) > 0 {
+			continue
+		}
+		if err := bw.Flush(); err != nil {
+			j.fail(err, pending)
+			bw.Reset(j.f)
+		} else {
+			j.written.Add(pending)
+		}
+		pending = 0
+	}
+}
+
+func (j *JSONL) fail(err error, n uint64) {
+	j.failed.Add(n)
+	j.lastErr.Store(&err)
+	for range n {
+		j.onDrop()
 	}
 }
 
@@ -58,6 +90,7 @@ func (j *JSONL) Add(a Attempt) {
 	case j.queue <- a:
 	default:
 		j.dropped.Add(1)
+		j.onDrop()
 	}
 }
 

@@ -38,7 +38,7 @@ func TestAttemptMessagesAreBounded(t *testing.T) {
 
 func TestJSONL(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "attempts.jsonl")
-	j, err := OpenJSONL(path, 0)
+	j, err := OpenJSONL(path, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestJSONL(t *testing.T) {
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v", fi.Mode())
 	}
-	if _, err := OpenJSONL(filepath.Join(t.TempDir(), "no", "x.jsonl"), 0); err == nil {
+	if _, err := OpenJSONL(filepath.Join(t.TempDir(), "no", "x.jsonl"), 0, nil); err == nil {
 		t.Fatal("an unwritable path must fail at start")
 	}
 }

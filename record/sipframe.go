@@ -8,20 +8,26 @@ import (
 
 // Framer cuts a stream of SIP over TLS into messages: headers to the blank line, then
 // Content-Length bytes of body. Keep-alive CRLFs between messages are skipped. The buffer is
-// bounded: a stream that is not SIP is thrown away rather than kept.
+// bounded: a stream that is not SIP is thrown away rather than kept. Its storage is reused: a
+// stream of small messages costs no allocation once it has grown to hold one.
 type Framer struct {
-	buf []byte
+	buf []byte // buf[r:] is what has not been framed yet
+	r   int
 	Max int // bytes buffered before giving up on the stream; 0: 1 MiB
 }
 
-// Write adds bytes received in order.
+// Write adds bytes received in order. It invalidates the views NextView returned.
 func (f *Framer) Write(b []byte) {
 	max := f.Max
 	if max <= 0 {
 		max = 1 << 20
 	}
-	if len(f.buf)+len(b) > max {
-		f.buf = f.buf[:0]
+	if f.r > 0 && (f.r == len(f.buf) || cap(f.buf)-len(f.buf) < len(b)) {
+		n := copy(f.buf, f.buf[f.r:])
+		f.buf, f.r = f.buf[:n], 0
+	}
+	if len(f.buf)-f.r+len(b) > max {
+		f.buf, f.r = f.buf[:0], 0
 		return
 	}
 	f.buf = append(f.buf, b...)
@@ -29,27 +35,33 @@ func (f *Framer) Write(b []byte) {
 
 // Next returns the next whole message, a copy, or nil when none is complete yet.
 func (f *Framer) Next() []byte {
-	i := 0
-	for i < len(f.buf) && (f.buf[i] == '\r' || f.buf[i] == '\n') {
-		i++
+	if m := f.NextView(); m != nil {
+		return append([]byte(nil), m...)
 	}
-	f.buf = f.buf[i:]
-	end := bytes.Index(f.buf, []byte("\r\n\r\n"))
+	return nil
+}
+
+// NextView is Next without the copy: the message is a view of the Framer's buffer, valid only
+// until the next Write. The Recorder's worker copies what it keeps exactly once.
+func (f *Framer) NextView() []byte {
+	for f.r < len(f.buf) && (f.buf[f.r] == '\r' || f.buf[f.r] == '\n') {
+		f.r++
+	}
+	rest := f.buf[f.r:]
+	end := bytes.Index(rest, crlfcrlf)
 	if end < 0 {
 		return nil
 	}
 	end += 4
-	n := end + contentLength(f.buf[:end])
-	if n > len(f.buf) {
+	n := end + contentLength(rest[:end])
+	if n > len(rest) {
 		return nil
 	}
-	msg := append([]byte(nil), f.buf[:n]...)
-	f.buf = f.buf[n:]
-	if len(f.buf) == 0 {
-		f.buf = nil
-	}
-	return msg
+	f.r += n
+	return rest[:n:n]
 }
+
+var crlfcrlf = []byte("\r\n\r\n")
 
 func contentLength(head []byte) int {
 	v, ok := Header(head, "Content-Length", "l")
@@ -65,22 +77,45 @@ func contentLength(head []byte) int {
 
 // Header finds a header's first value in a message's head by its name or compact form.
 func Header(msg []byte, name, compact string) (string, bool) {
+	v, ok := headerBytes(msg, name, compact)
+	return string(v), ok
+}
+
+// headerBytes is Header as a view of msg: the head is walked line by line in place.
+func headerBytes(msg []byte, name, compact string) ([]byte, bool) {
 	head := msg
-	if i := bytes.Index(msg, []byte("\r\n\r\n")); i >= 0 {
+	if i := bytes.Index(msg, crlfcrlf); i >= 0 {
 		head = msg[:i]
 	}
-	lines := bytes.Split(head, []byte("\r\n"))
-	for _, l := range lines[1:] {
-		k, v, ok := bytes.Cut(l, []byte(":"))
+	_, head, _ = bytes.Cut(head, crlf) // the start line
+	for len(head) > 0 {
+		var l []byte
+		l, head, _ = bytes.Cut(head, crlf)
+		k, v, ok := bytes.Cut(l, colon)
 		if !ok {
 			continue
 		}
 		k = bytes.TrimSpace(k)
-		if strings.EqualFold(string(k), name) || (compact != "" && strings.EqualFold(string(k), compact)) {
-			return string(bytes.TrimSpace(v)), true
+		if equalFold(k, name) || (compact != "" && equalFold(k, compact)) {
+			return bytes.TrimSpace(v), true
 		}
 	}
-	return "", false
+	return nil, false
+}
+
+var crlf, colon = []byte("\r\n"), []byte(":")
+
+func equalFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		x, y := b[i], s[i]
+		if x|0x20 != y|0x20 || ((x|0x20) < 'a' || (x|0x20) > 'z') && x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // Head is the parts of a SIP message the record sorts by.
@@ -96,27 +131,42 @@ type Head struct {
 }
 
 // ParseHead reads the start line and the headers the record needs.
-func ParseHead(msg []byte) Head {
+func ParseHead(msg []byte) Head { return ParseHeadString(string(msg)) }
+
+// ParseHeadString is ParseHead on the message as kept: every string in the Head is a part of raw,
+// so reading a message's head allocates nothing more than the message itself.
+func ParseHeadString(raw string) Head {
 	var h Head
-	line, _, _ := bytes.Cut(msg, []byte("\r\n"))
-	h.StartLine = string(line)
+	h.StartLine, _, _ = strings.Cut(raw, "\r\n")
 	if rest, ok := strings.CutPrefix(h.StartLine, "SIP/2.0 "); ok {
 		code, _, _ := strings.Cut(rest, " ")
 		h.Status, _ = strconv.Atoi(code)
 	} else {
 		h.Method, _, _ = strings.Cut(h.StartLine, " ")
 	}
-	h.CallID, _ = Header(msg, "Call-ID", "i")
-	if v, ok := Header(msg, "CSeq", ""); ok {
-		no, m, _ := strings.Cut(v, " ")
-		n, _ := strconv.ParseUint(no, 10, 32)
-		h.CSeqNo, h.CSeq = uint32(n), strings.TrimSpace(m)
-	}
-	if v, ok := Header(msg, "From", "f"); ok {
-		h.FromHost = uriHost(v)
-	}
-	if v, ok := Header(msg, "To", "t"); ok {
-		h.ToHost = uriHost(v)
+	head, _, _ := strings.Cut(raw, "\r\n\r\n")
+	_, head, _ = strings.Cut(head, "\r\n")
+	for len(head) > 0 {
+		var l string
+		l, head, _ = strings.Cut(head, "\r\n")
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		switch {
+		case h.CallID == "" && (strings.EqualFold(k, "Call-ID") || strings.EqualFold(k, "i")):
+			h.CallID = v
+		case h.CSeq == "" && strings.EqualFold(k, "CSeq"):
+			no, m, _ := strings.Cut(v, " ")
+			n, _ := strconv.ParseUint(no, 10, 32)
+			h.CSeqNo, h.CSeq = uint32(n), strings.TrimSpace(m)
+		case h.Method == "": // the record reads the domains of requests only
+		case h.FromHost == "" && (strings.EqualFold(k, "From") || strings.EqualFold(k, "f")):
+			h.FromHost = uriHost(v)
+		case h.ToHost == "" && (strings.EqualFold(k, "To") || strings.EqualFold(k, "t")):
+			h.ToHost = uriHost(v)
+		}
 	}
 	return h
 }

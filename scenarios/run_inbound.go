@@ -37,7 +37,7 @@ func runInbound(ctx context.Context, s *Scenario, dir string, opts Options, res 
 		defer traceMu.Unlock()
 		res.Trace = trace
 	}()
-	svc, err := edge.NewService(lab, log, edge.ServiceOptions{EdgeLog: edgeLog,
+	svc, err := edge.NewService(lab, log, edge.ServiceOptions{EdgeLog: edgeLog, Recorder: opts.Recorder,
 		OnVerdict: func(_ *sipstack.Request, v policy.Verdict) {
 			traceMu.Lock()
 			defer traceMu.Unlock()

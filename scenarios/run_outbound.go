@@ -38,7 +38,7 @@ func runOutbound(ctx context.Context, s *Scenario, dir string, opts Options, res
 	}
 	edgeLog := &edge.LogBuffer{}
 	redirected := atomic.Bool{}
-	ob := &edge.Outbound{Lab: lab, Logger: log,
+	ob := &edge.Outbound{Lab: lab, Logger: log, Recorder: opts.Recorder,
 		EdgeLog: edge.NewLogWriter(edgeLog, edge.LogWriterOptions{Machine: cfg.Edge.EdgeLog.Machine}),
 		// Loopback targets (the lab puts the Expressway side on 127.0.0.2) reach the stand-in on its
 		// ephemeral port; DNS, the diagnostics and the Edge log keep what the zone says. Other

@@ -15,6 +15,7 @@ import (
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
+	"github.com/edgesim/edgesim/edge"
 	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/labdns"
 	"github.com/edgesim/edgesim/sipstack"
@@ -24,6 +25,8 @@ import (
 type Options struct {
 	Logger  zerolog.Logger // the Edge's and the stand-in's process log; zero value: discarded
 	TempDir string         // where each scenario's lab directory is made; "": the system's
+	// Recorder, when set, records every scenario's attempt and connections (its pcapng, for one).
+	Recorder *edge.Recorder
 }
 
 // Observed is what a run saw, in the terms of Expect.

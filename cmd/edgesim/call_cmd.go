@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/edgesim/edgesim/config"
 	"github.com/edgesim/edgesim/edge"
 )
 
@@ -22,6 +24,7 @@ type callFlags struct {
 	asJSON            bool
 	im                string
 	subscribe         bool
+	pcapng            string
 }
 
 func (a *app) callCmd() *cobra.Command {
@@ -73,28 +76,21 @@ func callFlagSet(f *pflag.FlagSet, fl *callFlags) {
 	f.StringVar(&fl.from, "from", "", "the Skype user (default sip:stejanss@<first edge.domains entry>)")
 	f.DurationVar(&fl.timeout, "timeout", 10*time.Second, "bound on DNS, connect, TLS and the final answer together")
 	f.BoolVar(&fl.asJSON, "json", false, "print one JSON result object instead of the steps")
+	f.StringVar(&fl.pcapng, "pcapng", "", pcapngFlagHelp)
 }
 
 // runCall places one call or subscription; from "" is the default Skype user of the first edge.domains entry.
 func (a *app) runCall(to string, fl callFlags) error {
 	from, timeout, duration, asJSON := fl.from, fl.timeout, fl.duration, fl.asJSON
-	if _, err := edge.ParseSIPURI(to); err != nil {
-		return usageErr(err)
-	}
-	if timeout <= 0 || duration < 0 {
-		return usageErr(fmt.Errorf("--timeout must be positive and --duration not negative"))
-	}
-	cfg, err := a.loadConfig()
+	cfg, err := a.callConfig(to, &from, fl)
 	if err != nil {
 		return err
 	}
-	if from == "" {
-		from = "sip:stejanss@" + cfg.Edge.Domains[0]
-	}
-	if _, err := edge.ParseSIPURI(from); err != nil {
-		return usageErr(fmt.Errorf("--from: %w", err))
-	}
 	lab, log, err := a.openLab(cfg)
+	if err != nil {
+		return err
+	}
+	rec, err := openAttemptCapture(fl.pcapng, log)
 	if err != nil {
 		return err
 	}
@@ -109,7 +105,7 @@ func (a *app) runCall(to string, fl callFlags) error {
 		fmt.Fprintf(a.stdout, "%s %s from %s through Edge %s\n", verb, to, from, cfg.Edge.FQDN)
 		events = func(s edge.Step) { printStep(a.stdout, s) }
 	}
-	o := &edge.Outbound{Lab: lab, Logger: log}
+	o := &edge.Outbound{Lab: lab, Logger: log, Recorder: rec}
 	req := edge.CallRequest{From: from, To: to, Timeout: timeout, Duration: duration, IM: fl.im}
 	res := o.Call
 	if fl.subscribe {
@@ -117,10 +113,32 @@ func (a *app) runCall(to string, fl callFlags) error {
 	}
 	out := res(ctx, req, events)
 	if asJSON {
-		return callOutcome(out, writeJSON(a.stdout, out))
+		return callOutcome(out, errors.Join(writeJSON(a.stdout, out), a.closeAttemptCapture(rec, fl.pcapng, true)))
 	}
 	printCallResult(a.stdout, out, lab.EdgeLogFile)
-	return callOutcome(out, nil)
+	return callOutcome(out, a.closeAttemptCapture(rec, fl.pcapng, false))
+}
+
+// callConfig checks the arguments and loads the configuration; an empty *from becomes the default
+// Skype user of the first edge.domains entry.
+func (a *app) callConfig(to string, from *string, fl callFlags) (config.Config, error) {
+	if _, err := edge.ParseSIPURI(to); err != nil {
+		return config.Config{}, usageErr(err)
+	}
+	if fl.timeout <= 0 || fl.duration < 0 {
+		return config.Config{}, usageErr(fmt.Errorf("--timeout must be positive and --duration not negative"))
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return cfg, err
+	}
+	if *from == "" {
+		*from = "sip:stejanss@" + cfg.Edge.Domains[0]
+	}
+	if _, err := edge.ParseSIPURI(*from); err != nil {
+		return cfg, usageErr(fmt.Errorf("--from: %w", err))
+	}
+	return cfg, nil
 }
 
 // callOutcome is the exit code: 0 answered, 1 refused or failed.

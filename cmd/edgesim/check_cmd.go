@@ -19,6 +19,7 @@ func (a *app) checkCmd() *cobra.Command {
 	var (
 		timeout time.Duration
 		asJSON  bool
+		pcapng  string
 	)
 	c := &cobra.Command{
 		Use:   "check DOMAIN",
@@ -36,15 +37,16 @@ ms-diagnostics line the Edge would produce. Point it at a real Expressway-E befo
   edgesim check cms.steven.lab --json
   EDGESIM_DNS_RESOLVER=10.0.0.53:53 edgesim check partner.example.com --timeout 5s`,
 		Args: args(cobra.ExactArgs(1)),
-		RunE: func(_ *cobra.Command, argv []string) error { return a.runCheck(argv[0], timeout, asJSON) },
+		RunE: func(_ *cobra.Command, argv []string) error { return a.runCheck(argv[0], timeout, asJSON, pcapng) },
 	}
 	c.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "bound on DNS, connect and TLS together")
 	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON report object")
+	c.Flags().StringVar(&pcapng, "pcapng", "", pcapngFlagHelp)
 	return c
 }
 
 // runCheck runs the Edge's outbound rules against the domain arg names.
-func (a *app) runCheck(arg string, timeout time.Duration, asJSON bool) error {
+func (a *app) runCheck(arg string, timeout time.Duration, asJSON bool, pcapng string) error {
 	domain, err := parseDomain(arg)
 	if err != nil {
 		return usageErr(err)
@@ -60,17 +62,24 @@ func (a *app) runCheck(arg string, timeout time.Duration, asJSON bool) error {
 	if err != nil {
 		return err
 	}
+	rec, err := openAttemptCapture(pcapng, log)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	rep := (&edge.Outbound{Lab: lab, Logger: log}).Check(ctx, domain, time.Now(), nil)
+	rep := (&edge.Outbound{Lab: lab, Logger: log, Recorder: rec}).Check(ctx, domain, time.Now(), nil)
 	if asJSON {
 		if err := writeJSON(a.stdout, rep); err != nil {
 			return err
 		}
 	} else {
 		a.printCheck(rep, cfg.Edge.FQDN)
+	}
+	if err := a.closeAttemptCapture(rec, pcapng, asJSON); err != nil {
+		return err
 	}
 	if !rep.Pass {
 		return errFailed

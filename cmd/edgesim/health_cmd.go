@@ -32,7 +32,10 @@ dns: an SOA query over UDP and then TCP to dns.listen, for the first of edge.dom
 zones serve (else the first zone); the answer must be authoritative and hold the SOA. Skipped when
 dns.listen is "".
 
---timeout bounds each of the two checks.`,
+metrics: only when metrics.listen is set, a GET of /metrics there (with metrics.token as the bearer
+token); healthy when it answers 200 with edgesim_build_info.
+
+--timeout bounds each check.`,
 		Example: `  edgesim health
   edgesim health --config lab.yaml --timeout 2s
   edgesim health --json

@@ -7,28 +7,10 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/edgesim/edgesim/config"
 	"github.com/edgesim/edgesim/console"
 	"github.com/edgesim/edgesim/edge"
 	"github.com/edgesim/edgesim/scenarios"
 )
-
-// consoleRecorder is the in-memory recorder the console reads, made only when the console is on
-// and run has no recorder of its own: just the ring, no files. nil when the console is off.
-func consoleRecorder(cfg config.Config, log zerolog.Logger) (*edge.Recorder, error) {
-	if cfg.Console.Listen == "" {
-		return nil, nil
-	}
-	return edge.NewRecorder(edge.RecordOptions{Logger: log})
-}
-
-// closeRecorder closes rec after the Edge has stopped feeding it; nil is fine.
-func closeRecorder(rec *edge.Recorder) error {
-	if rec == nil {
-		return nil
-	}
-	return rec.Close()
-}
 
 // startConsole listens on console.listen and serves the console until ctx ends; it prints the
 // console's line of the banner. Off (console.listen "") it prints that and does nothing else.

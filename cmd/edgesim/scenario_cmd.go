@@ -26,6 +26,7 @@ type scenarioFlags struct {
 	junit    string
 	parallel int
 	noRun    bool
+	pcapng   string
 }
 
 func (a *app) scenarioCmd() *cobra.Command {
@@ -143,6 +144,7 @@ unknown scenario name.`,
 	c.Flags().StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
 	c.Flags().BoolVar(&f.json, "json", false, "print the results as JSON instead of a table")
 	c.Flags().IntVar(&f.parallel, "parallel", 0, "scenarios run at once (0: one per CPU, at least 2)")
+	c.Flags().StringVar(&f.pcapng, "pcapng", "", pcapngFlagHelp+" (every scenario run goes into it)")
 	return c
 }
 
@@ -162,9 +164,16 @@ func (a *app) runScenarioCmd(f *scenarioFlags, names []string) error {
 	if err != nil {
 		return err
 	}
+	rec, err := openAttemptCapture(f.pcapng, log)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
-	results := a.runScenarios(chosen, log, f.parallel)
+	results := a.runScenarios(chosen, scenarios.Options{Logger: log, Recorder: rec}, f.parallel)
 	elapsed := time.Since(start)
+	if err := a.closeAttemptCapture(rec, f.pcapng, true); err != nil {
+		return err
+	}
 	if f.junit != "" {
 		if err := writeJUnit(f.junit, results, elapsed); err != nil {
 			return usageErr(err)
@@ -176,6 +185,9 @@ func (a *app) runScenarioCmd(f *scenarioFlags, names []string) error {
 		}
 	} else {
 		a.printResults(results, elapsed)
+		if f.pcapng != "" {
+			fmt.Fprintf(a.stdout, "Capture of every run (TLS keys inside, Wireshark opens it decrypted): %s\n", f.pcapng)
+		}
 	}
 	for _, r := range results {
 		if !r.Pass {
@@ -285,7 +297,7 @@ func findScenarios(list []*scenarios.Scenario, name string) ([]*scenarios.Scenar
 
 // runScenarios runs the list with a progress line on stderr: rewritten in place on a terminal,
 // a line at the start and one at the end otherwise.
-func (a *app) runScenarios(list []*scenarios.Scenario, log zerolog.Logger, parallel int) []scenarios.Result {
+func (a *app) runScenarios(list []*scenarios.Scenario, opts scenarios.Options, parallel int) []scenarios.Result {
 	tty := isTerminal(a.stderr)
 	total, done, failed := len(list), 0, 0
 	if !tty {
@@ -302,7 +314,7 @@ func (a *app) runScenarios(list []*scenarios.Scenario, log zerolog.Logger, paral
 	}
 	ctx, cancel := context.WithCancel(a.ctx)
 	defer cancel()
-	results := scenarios.RunAll(ctx, list, scenarios.Options{Logger: log}, parallel, progress)
+	results := scenarios.RunAll(ctx, list, opts, parallel, progress)
 	if tty {
 		fmt.Fprint(a.stderr, "\r\033[K")
 	} else {

@@ -27,7 +27,7 @@ const (
 
 // Check is the outcome of one part of the probe.
 type Check struct {
-	Check   string `json:"check"`   // sip or dns
+	Check   string `json:"check"`   // sip, dns or metrics
 	Address string `json:"address"` // the address dialled
 	Status  string `json:"status"`  // ok, fail or skipped
 	Detail  string `json:"detail"`
@@ -66,10 +66,19 @@ func Probe(ctx context.Context, cfg config.Config, timeout time.Duration) (Repor
 			return Report{}, err
 		}
 	}
+	metricsAddr := ""
+	if cfg.Metrics.Listen != "" {
+		if metricsAddr, err = DialAddress(cfg.Metrics.Addr()); err != nil {
+			return Report{}, fmt.Errorf("metrics.listen: %w", err)
+		}
+	}
 	rep := Report{Checks: []Check{
 		CheckSIP(ctx, cfg, sipAddr, timeout),
 		CheckDNS(ctx, dnsAddr, domain, timeout),
 	}}
+	if metricsAddr != "" { // only then: without metrics the output stays the two lines it always was
+		rep.Checks = append(rep.Checks, CheckMetrics(ctx, metricsAddr, cfg.Metrics.Token, timeout))
+	}
 	rep.Healthy = len(rep.Failed()) == 0
 	return rep, nil
 }
