@@ -86,6 +86,3 @@ func roleOf(u x509.ExtKeyUsage) string {
 	}
 	return "server"
 }
-
-// HasUsage reports whether c may be used for usage; a certificate without EKUs may be used for any.
-func HasUsage(c *x509.Certificate, usage x509.ExtKeyUsage) bool { return hasUsage(c, usage) }

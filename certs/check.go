@@ -129,7 +129,7 @@ func Check(in CheckInput) CheckResult {
 			leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 		return res
 	}
-	if !hasUsage(leaf, in.Usage) {
+	if !HasUsage(leaf, in.Usage) {
 		res.Fault = FaultWrongUsage
 		res.Detail = fmt.Sprintf("the certificate's extended key usage is %s; presented as a %s it needs %s",
 			EKUNames(leaf), roleOf(in.Usage), usageLabel(in.Usage))
@@ -180,7 +180,7 @@ func trustedIgnoringTime(leaf *x509.Certificate, rest []*x509.Certificate, now t
 			firstErr = err
 		}
 	}
-	if !hasUsage(leaf, usage) {
+	if !HasUsage(leaf, usage) {
 		return firstErr
 	}
 	for _, issuer := range rest {
@@ -203,7 +203,9 @@ func trustedIgnoringTime(leaf *x509.Certificate, rest []*x509.Certificate, now t
 	return firstErr
 }
 
-func hasUsage(c *x509.Certificate, usage x509.ExtKeyUsage) bool {
+// HasUsage reports whether c may be used for usage: a certificate without the EKU extension allows
+// every use, as Schannel and crypto/x509 agree.
+func HasUsage(c *x509.Certificate, usage x509.ExtKeyUsage) bool {
 	if usage == x509.ExtKeyUsageAny || len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
 		return true
 	}

@@ -119,18 +119,6 @@ func certFacts(chain []*x509.Certificate, anchor string) *CertFacts {
 	return f
 }
 
-func hasUsage(c *x509.Certificate, usage x509.ExtKeyUsage) bool {
-	if usage == x509.ExtKeyUsageAny || len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
-		return true
-	}
-	for _, u := range c.ExtKeyUsage {
-		if u == usage || u == x509.ExtKeyUsageAny {
-			return true
-		}
-	}
-	return false
-}
-
 func usageName(u x509.ExtKeyUsage) string {
 	switch u {
 	case x509.ExtKeyUsageServerAuth:

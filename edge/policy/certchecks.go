@@ -36,7 +36,7 @@ func (p *Policy) certChecks(chain []*x509.Certificate, want string, usage x509.E
 		validity.Outcome = Fail
 	}
 	eku := Check{Name: "usage", Outcome: Pass, Detail: fmt.Sprintf("the certificate allows %s (EKU: %s)", usageName(usage), certs.EKUNames(leaf))}
-	if !hasUsage(leaf, usage) {
+	if !certs.HasUsage(leaf, usage) {
 		eku = Check{Name: "usage", Outcome: Fail, Detail: fmt.Sprintf("the certificate's extended key usage (%s) lacks %s", certs.EKUNames(leaf), usageName(usage))}
 	}
 	sig := Check{Name: "signature", Outcome: Pass, Detail: "signed with " + leaf.SignatureAlgorithm.String()}

@@ -16,7 +16,7 @@ import (
 // no trace: the request's own verdict follows. A refusal's record has no SIP lines, and its Data has
 // no expected-fqdn: the Edge does not yet know the federation domain.
 func (p *Policy) DecideHandshake(chain []*x509.Certificate, now time.Time) Verdict {
-	if len(chain) == 0 || chain[0] == nil || hasUsage(chain[0], x509.ExtKeyUsageClientAuth) {
+	if len(chain) == 0 || chain[0] == nil || certs.HasUsage(chain[0], x509.ExtKeyUsageClientAuth) {
 		return Verdict{Allow: true}
 	}
 	leaf := chain[0]
