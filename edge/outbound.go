@@ -82,8 +82,20 @@ const defaultCallTimeout = 10 * time.Second
 const byeMargin = 10 * time.Second
 
 // Call runs docs/edge-behaviour.md §3 in order and, when every rule passes, sends the INVITE and sees the call through.
-func (o *Outbound) Call(ctx context.Context, req CallRequest, events func(Step)) (res CallResult) {
-	ctx, a, ok := o.begin(ctx, req, "INVITE", events)
+func (o *Outbound) Call(ctx context.Context, req CallRequest, events func(Step)) CallResult {
+	return o.run(ctx, req, "INVITE", events, func(ctx, setup context.Context, a *attempt, r *reached, deadline time.Time) {
+		// The call itself may outlive setup by the hold time and the BYE, but never without a bound.
+		callCtx, cancelCall := context.WithDeadline(ctx, deadline.Add(a.req.Duration+byeMargin))
+		defer cancelCall()
+		o.sendInvite(callCtx, a, r, time.Until(deadline))
+	})
+}
+
+// run is what every outbound request shares: the URIs checked, the rules applied before anything
+// leaves the Edge within req.Timeout, and then send, given the checked connection and the deadline.
+func (o *Outbound) run(ctx context.Context, req CallRequest, method string, events func(Step),
+	send func(ctx, setup context.Context, a *attempt, r *reached, deadline time.Time)) (res CallResult) {
+	ctx, a, ok := o.begin(ctx, req, method, events)
 	defer a.finish(&res)
 	if !ok {
 		return
@@ -95,10 +107,7 @@ func (o *Outbound) Call(ctx context.Context, req CallRequest, events func(Step))
 		return
 	}
 	deadline, _ := setup.Deadline()
-	// The call itself may outlive setup by the hold time and the BYE, but never without a bound.
-	callCtx, cancelCall := context.WithDeadline(ctx, deadline.Add(a.req.Duration+byeMargin))
-	defer cancelCall()
-	o.sendInvite(callCtx, a, &r, time.Until(deadline))
+	send(ctx, setup, a, &r, deadline)
 	return
 }
 
