@@ -24,13 +24,13 @@ SC=$WORK/scenarios
 mkdir -p "$SC"
 uac_xml acano.steven.lab 200 >"$SC/uac-answered.xml"
 
-metric() { curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v m="$1" '$1 == m {print $2; exit}'; }
+metric() { curl -s --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v m="$1" '$1 == m {print $2; exit}'; }
 sample() {
 	local rss threads fds gor
 	rss=$(rss_kb "$ES_PID")
 	threads=$(awk '/^Threads:/ {print $2}' "/proc/$ES_PID/status")
 	fds=$(ls "/proc/$ES_PID/fd" | wc -l)
-	gor=$(metric go_goroutines)
+	gor=$(metric go_goroutines || echo "?")
 	printf '%7s  rss %7s KiB  goroutines %6s  threads %3s  fds %5s\n' "$1" "$rss" "$gor" "$threads" "$fds"
 }
 # sipp_run RATE CALLS: SIPp's exit code (0: every call as scripted).
