@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
@@ -120,6 +121,8 @@ func (a *app) printBanner(lab *edge.Lab, svc *edge.Service, rec *edge.Recording)
 	}
 	fmt.Fprintf(w, "  resolver:           %s\n", cfg.DNS.Resolver)
 	fmt.Fprintf(w, "  diagnostics:        %s    trust profile: %s\n", cfg.Edge.Diagnostics, cfg.Edge.Trust.Profile)
+	fmt.Fprintf(w, "  TLS profile:        %s (%s to %s, both directions)    client profile: %s\n", lab.Config.Edge.TLS.Profile,
+		tls.VersionName(lab.TLSMin), tls.VersionName(lab.TLSMax), lab.Profile)
 	fmt.Fprintf(w, "  Edge certificate:   %s\n    SHA-256 %s\n", lab.EdgeCertFile, certs.Fingerprint(lab.EdgeCert.Leaf))
 	fmt.Fprintf(w, "  CA to import on the Expressway (trusted CA list): %s\n", lab.CA.CertFile)
 	fmt.Fprintf(w, "  Edge log:           %s\n", lab.EdgeLogFile)

@@ -19,7 +19,8 @@ func TestRunRecordsWhereItSays(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	t.Setenv("EDGESIM_EDGE_LISTEN", "127.0.0.1:0")
-	t.Setenv("EDGESIM_DNS_LISTEN", "")
+	t.Setenv("EDGESIM_DNS_LISTEN", "127.0.0.1:0")
+	t.Setenv("EDGESIM_CONSOLE_LISTEN", "127.0.0.1:0") // never a fixed port in a test
 	t.Setenv("SSLKEYLOGFILE", "")
 	pcap, keys := filepath.Join(dir, "edge.pcapng"), filepath.Join(dir, "keys.log")
 	out, errb := startRun(t, "run", "--capture-pcapng", pcap, "--capture-keylog", keys, "--record-jsonl", "a.jsonl",
