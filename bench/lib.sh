@@ -56,6 +56,8 @@ make_lab() {
 	cat >"$WORK/edgesim.yaml" <<YAML
 lab:
   dir: $WORK/lab
+console:
+  listen: ""   # the Edge alone, with no in-memory record, and no fixed port taken beside other runs
 edge:
   listen: 127.0.0.1:$SIP_PORT
 dns:

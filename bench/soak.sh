@@ -24,7 +24,8 @@ SC=$WORK/scenarios
 mkdir -p "$SC"
 uac_xml acano.steven.lab 200 >"$SC/uac-answered.xml"
 
-metric() { curl -s --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v m="$1" '$1 == m {print $2; exit}'; }
+# awk reads to the end: stopping early would kill curl with SIGPIPE, a failure under pipefail.
+metric() { curl -s --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v m="$1" '$1 == m {v = $2} END {print v}'; }
 sample() {
 	local rss threads fds gor
 	rss=$(rss_kb "$ES_PID")
