@@ -149,15 +149,22 @@ func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	}
 }
 
-// onInfo takes an INFO inside a call (Lync sends them, and Allow lists the method) from the call's
-// peer; outside one there is nothing to apply it to.
-func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+// inDialog finds the dialog of an in-dialog request and checks it comes from the dialog's peer; it
+// has answered (481, or 403 from checkOwner) when it returns false.
+func (s *Server) inDialog(req *sip.Request, tx sip.ServerTransaction) (*dialog, *edgeConn, bool) {
 	d := s.lookupDialog(req)
 	if d == nil {
 		s.reply(req, tx, 0, 481, "Call/Transaction Does Not Exist", nil)
-		return
+		return nil, nil, false
 	}
 	ec, ok := s.checkOwner(d, req, tx)
+	return d, ec, ok
+}
+
+// onInfo takes an INFO inside a call (Lync sends them, and Allow lists the method) from the call's
+// peer; outside one there is nothing to apply it to.
+func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+	_, ec, ok := s.inDialog(req, tx)
 	if !ok {
 		return
 	}
@@ -165,12 +172,7 @@ func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	d := s.lookupDialog(req)
-	if d == nil {
-		s.reply(req, tx, 0, 481, "Call/Transaction Does Not Exist", nil)
-		return
-	}
-	ec, ok := s.checkOwner(d, req, tx)
+	d, ec, ok := s.inDialog(req, tx)
 	if !ok {
 		return
 	}
@@ -187,12 +189,7 @@ func (s *Server) onCancel(req *sip.Request, tx sip.ServerTransaction) {
 
 // reinvite answers a session refresh or hold with the same SDP, or 481 outside a dialog.
 func (s *Server) reinvite(req *sip.Request, tx sip.ServerTransaction) {
-	d := s.lookupDialog(req)
-	if d == nil {
-		s.reply(req, tx, 0, 481, "Call/Transaction Does Not Exist", nil)
-		return
-	}
-	ec, ok := s.checkOwner(d, req, tx)
+	d, ec, ok := s.inDialog(req, tx)
 	if !ok {
 		return
 	}
