@@ -2,7 +2,6 @@ package regress
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/edgesim/edgesim/junit"
 )
 
 // WriteTable prints one line a case: what was expected and what each end saw.
@@ -108,76 +109,22 @@ func ReadReport(file string) (*Report, error) {
 	return &r, nil
 }
 
-// JUnit XML, the subset CI systems read, with the per-case properties a reader filters on.
-type junitSuites struct {
-	XMLName  xml.Name   `xml:"testsuites"`
-	Name     string     `xml:"name,attr"`
-	Tests    int        `xml:"tests,attr"`
-	Failures int        `xml:"failures,attr"`
-	Time     string     `xml:"time,attr"`
-	Suite    junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name      string      `xml:"name,attr"`
-	Tests     int         `xml:"tests,attr"`
-	Failures  int         `xml:"failures,attr"`
-	Errors    int         `xml:"errors,attr"`
-	Time      string      `xml:"time,attr"`
-	Timestamp string      `xml:"timestamp,attr"`
-	Cases     []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name       string          `xml:"name,attr"`
-	Classname  string          `xml:"classname,attr"`
-	Time       string          `xml:"time,attr"`
-	Properties []junitProperty `xml:"properties>property"`
-	Failure    *junitFailure   `xml:"failure,omitempty"`
-	SystemOut  string          `xml:"system-out"`
-}
-
-type junitProperty struct {
-	Name  string `xml:"name,attr"`
-	Value string `xml:"value,attr"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
 // WriteJUnit writes one testcase a case, its properties the direction and both ends' outcome.
 func (r *Report) WriteJUnit(file string) error {
-	s := junitSuite{Name: "edgesim regress", Tests: len(r.Results), Time: seconds(r.Duration),
-		Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05")}
+	var cases []junit.Case
 	for _, c := range r.Results {
-		jc := junitCase{Name: c.Name, Classname: "edgesim.regress." + c.Direction, Time: seconds(c.Took),
-			Properties: []junitProperty{{"direction", c.Direction}, {"method", c.Method}, {"token", c.Token},
-				{"expected", expectShort(c.Expect)}, {"got", gotShort(c.Got)}, {"edge", edgeShort(c.Got)}},
-			SystemOut: caseText(c)}
+		jc := junit.Case{Name: c.Name, Classname: "edgesim.regress." + c.Direction, Time: c.Took, Out: caseText(c),
+			Properties: [][2]string{{"direction", c.Direction}, {"method", c.Method}, {"token", c.Token},
+				{"expected", expectShort(c.Expect)}, {"got", gotShort(c.Got)}, {"edge", edgeShort(c.Got)}}}
 		if c.Scenario != "" {
-			jc.Properties = append(jc.Properties, junitProperty{"scenario", c.Scenario})
+			jc.Properties = append(jc.Properties, [2]string{"scenario", c.Scenario})
 		}
 		if !c.Pass {
-			s.Failures++
-			jc.Failure = &junitFailure{Message: strings.Join(c.Mismatches, "; "), Type: "mismatch", Text: strings.Join(c.Mismatches, "\n")}
-			if c.Error != "" {
-				jc.Failure.Type = "error"
-			}
+			jc.Failure = junit.Mismatches(c.Mismatches, c.Error != "")
 		}
-		s.Cases = append(s.Cases, jc)
+		cases = append(cases, jc)
 	}
-	doc := junitSuites{Name: "edgesim", Tests: s.Tests, Failures: s.Failures, Time: s.Time, Suite: s}
-	data, err := xml.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return fmt.Errorf("junit: %w", err)
-	}
-	if err := os.WriteFile(file, append([]byte(xml.Header), append(data, '\n')...), 0o644); err != nil {
-		return fmt.Errorf("junit: %w", err)
-	}
-	return nil
+	return junit.Write(file, "edgesim regress", r.Started, r.Duration, cases)
 }
 
 // caseText is what a reader of a failed case needs: both ends' final answers and the Edge log.
@@ -205,5 +152,3 @@ func caseText(c Result) string {
 }
 
 func crlf(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
-
-func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 3, 64) }
