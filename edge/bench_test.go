@@ -31,9 +31,9 @@ func BenchmarkDecideInbound(b *testing.B) {
 		b.Fatal(err)
 	}
 	res := labdns.NewEmbeddedResolver(zs, labdns.ResolverOptions{})
-	pol := &policy.Policy{FQDN: "sip.skype.lab", Domains: []string{"skype.lab"}, Roots: p.labRoots, PartnerDiscovery: true}
+	pol := &policy.Policy{FQDN: "sip.skype.lab", Domains: []string{"skype.lab"}, Roots: p.LabRoots, PartnerDiscovery: true}
 	req := policy.InboundFacts{RequestURIUser: "stejanss", RequestURIHost: "skype.lab", FromHost: "acano.steven.lab",
-		PeerChain: p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}), Now: time.Now()}
+		PeerChain: p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}), Now: time.Now()}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -12,14 +12,14 @@ import (
 func TestCertMemoAgreesWithTheRule(t *testing.T) {
 	p := newTestPKI(t)
 	now := time.Now()
-	short := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", Days: 1})
+	short := p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", Days: 1})
 	m := newCertMemo(time.Hour, 2)
 	for _, in := range []certs.CheckInput{
-		{Chain: short, FQDN: "vcse.acano.steven.lab", Roots: p.labRoots, Now: now, Usage: x509.ExtKeyUsageClientAuth},
-		{Chain: short, FQDN: "vcse.steven.lab", Roots: p.labRoots, Now: now, Usage: x509.ExtKeyUsageClientAuth},
-		{Chain: short, FQDN: "vcse.acano.steven.lab", Roots: p.publicRoots, Now: now, Usage: x509.ExtKeyUsageClientAuth},
-		{Chain: short, FQDN: "vcse.acano.steven.lab", Roots: p.labRoots, Now: now.Add(48 * time.Hour), Usage: x509.ExtKeyUsageClientAuth},
-		{Chain: nil, FQDN: "vcse.acano.steven.lab", Roots: p.labRoots, Now: now},
+		{Chain: short, FQDN: "vcse.acano.steven.lab", Roots: p.LabRoots, Now: now, Usage: x509.ExtKeyUsageClientAuth},
+		{Chain: short, FQDN: "vcse.steven.lab", Roots: p.LabRoots, Now: now, Usage: x509.ExtKeyUsageClientAuth},
+		{Chain: short, FQDN: "vcse.acano.steven.lab", Roots: p.PublicRoots, Now: now, Usage: x509.ExtKeyUsageClientAuth},
+		{Chain: short, FQDN: "vcse.acano.steven.lab", Roots: p.LabRoots, Now: now.Add(48 * time.Hour), Usage: x509.ExtKeyUsageClientAuth},
+		{Chain: nil, FQDN: "vcse.acano.steven.lab", Roots: p.LabRoots, Now: now},
 	} {
 		for range 2 { // the second call is served from the memo
 			if got, want := m.Check(in), certs.Check(in); got.Fault != want.Fault {

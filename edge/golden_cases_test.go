@@ -189,13 +189,13 @@ func (f goldenFacts) tweak(e config.Edge) config.Edge {
 }
 
 // policyFor builds the Edge's policy the way the lab does, the trust pool from the test PKI.
-func (p *testPKI) policyFor(t testing.TB, e config.Edge) *policy.Policy {
+func policyFor(p *testPKI, t testing.TB, e config.Edge) *policy.Policy {
 	t.Helper()
-	roots, anchor := p.labRoots, p.labCA.Cert.Subject.CommonName
+	roots, anchor := p.LabRoots, p.LabCA.Cert.Subject.CommonName
 	switch e.Trust.Profile {
 	case config.ProfileOnPrem:
 	case config.ProfileOffice365:
-		roots, anchor = p.publicRoots, p.cas[certs.IssuerPublic].Cert.Subject.CommonName
+		roots, anchor = p.PublicRoots, p.CAs[certs.IssuerPublic].Cert.Subject.CommonName
 	default:
 		t.Fatalf("trust profile %q", e.Trust.Profile)
 	}
@@ -227,14 +227,14 @@ func (c goldenCert) via() certs.Via {
 	return certs.ViaRoot
 }
 
-func (p *testPKI) goldenChain(t testing.TB, c goldenCert) []*x509.Certificate {
+func goldenChain(p *testPKI, t testing.TB, c goldenCert) []*x509.Certificate {
 	iss, req, ok := c.request(t)
 	if !ok {
 		return nil
 	}
 	switch {
 	case c.SHA1 == "intermediate":
-		ca, err := certs.NewIntermediate(p.cas[iss], true)
+		ca, err := certs.NewIntermediate(p.CAs[iss], true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,9 +244,9 @@ func (p *testPKI) goldenChain(t testing.TB, c goldenCert) []*x509.Certificate {
 		}
 		return l.Chain
 	case c.Intermediate != "":
-		return p.viaIntermediate(req)
+		return p.ViaIntermediate(req)
 	}
-	return p.chain(iss, req)
+	return p.Chain(iss, req)
 }
 
 func (s *goldenSRV) result() *policy.SRVResult {
@@ -313,7 +313,7 @@ func (f goldenFacts) outboundFacts(t testing.TB, p *testPKI, now time.Time) (pol
 			dr.Cause = w
 		}
 		if d.Certificate != nil {
-			dr.Chain = p.goldenChain(t, *d.Certificate)
+			dr.Chain = goldenChain(p, t, *d.Certificate)
 			chains = append(chains, dr.Chain)
 		}
 		of.Dials = append(of.Dials, dr)
@@ -368,14 +368,14 @@ func renderTrace(t testing.TB, rules []policy.Rule) []byte {
 func (c goldenCase) decide(t testing.TB, p *testPKI) (policy.Verdict, map[string][]byte, [][]*x509.Certificate) {
 	t.Helper()
 	e := c.facts.edgeConfig()
-	pol := p.policyFor(t, e)
+	pol := policyFor(p, t, e)
 	now := time.Now()
 	out := map[string][]byte{}
 	var v policy.Verdict
 	var chains [][]*x509.Certificate
 	var msg MessageInfo
 	if !c.outbound {
-		chain := p.goldenChain(t, c.facts.Certificate)
+		chain := goldenChain(p, t, c.facts.Certificate)
 		chains = append(chains, chain)
 		v = pol.DecideInbound(c.facts.inboundFacts(t, chain, now))
 		msg = MessageInfo{StartLine: "INVITE sip:" + c.facts.RequestURI + " SIP/2.0", CallID: goldenCallID, CSeq: goldenCSeq,

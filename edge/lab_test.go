@@ -15,11 +15,11 @@ import (
 // Which CAs each trust profile accepts, through the pool OpenLab builds from configuration.
 func TestTrustPoolProfiles(t *testing.T) {
 	p := newTestPKI(t)
-	untrustedFile, _ := certs.IssuerUntrusted.Files(p.dir)
-	publicFile, _ := certs.IssuerPublic.Files(p.dir)
+	untrustedFile, _ := certs.IssuerUntrusted.Files(p.Dir)
+	publicFile, _ := certs.IssuerPublic.Files(p.Dir)
 	chains := map[certs.Issuer][]*x509.Certificate{}
 	for _, iss := range []certs.Issuer{certs.IssuerLab, certs.IssuerUntrusted, certs.IssuerPublic} {
-		chains[iss] = p.chain(iss, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})
+		chains[iss] = p.Chain(iss, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})
 	}
 	tests := []struct {
 		name   string
@@ -39,7 +39,7 @@ func TestTrustPoolProfiles(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config.Default()
 			cfg.Edge.Trust = tc.trust
-			pool, _, err := TrustPool(cfg, p.labCA)
+			pool, _, err := TrustPool(cfg, p.LabCA)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -52,8 +52,8 @@ func TestTrustPoolProfiles(t *testing.T) {
 		})
 	}
 	cfg := config.Default()
-	cfg.Edge.Trust.CAFiles = []string{filepath.Join(p.dir, "missing.pem")}
-	if _, _, err := TrustPool(cfg, p.labCA); err == nil || !strings.Contains(err.Error(), "missing.pem") {
+	cfg.Edge.Trust.CAFiles = []string{filepath.Join(p.Dir, "missing.pem")}
+	if _, _, err := TrustPool(cfg, p.LabCA); err == nil || !strings.Contains(err.Error(), "missing.pem") {
 		t.Errorf("a missing CA file is not named: %v", err)
 	}
 }

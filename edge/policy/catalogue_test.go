@@ -57,11 +57,11 @@ func TestEveryRowIsDecided(t *testing.T) {
 
 // inboundRowsDecided runs the inbound refusals that need no SRV juggling and returns their rows.
 func inboundRowsDecided(t *testing.T, p *testPKI) []RowID {
-	pol := &Policy{FQDN: "sip.skype.lab", Domains: []string{"skype.lab"}, Roots: p.labRoots, PartnerDiscovery: true}
+	pol := &Policy{FQDN: "sip.skype.lab", Domains: []string{"skype.lab"}, Roots: p.LabRoots, PartnerDiscovery: true}
 	var rows []RowID
 	for _, f := range []InboundFacts{
 		{RequestURIUser: "bob", RequestURIHost: "other.lab", FromHost: "acano.steven.lab",
-			PeerChain: p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}), SRV: &SRVResult{Targets: []SRVTarget{{Target: "vcse.acano.steven.lab", Port: 5061}}}},
+			PeerChain: p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}), SRV: &SRVResult{Targets: []SRVTarget{{Target: "vcse.acano.steven.lab", Port: 5061}}}},
 		{RequestURIUser: "bob", RequestURIHost: "skype.lab", FromHost: "acano.steven.lab",
 			SRV: &SRVResult{Targets: []SRVTarget{{Target: "vcse.acano.steven.lab", Port: 5061}}}},
 	} {

@@ -31,14 +31,14 @@ type outboundCase struct {
 }
 
 func outboundCases(p *testPKI) []outboundCase {
-	good := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"})
-	wrong := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"})
-	untrusted := p.chain(certs.IssuerUntrusted, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"})
-	expired := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab", Expired: true})
-	clientOnly := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab", EKU: certs.EKUClient})
-	noInter := p.viaIntermediate(certs.LeafRequest{CommonName: "vcse.cms.steven.lab", OmitIntermediate: true})
-	sha1Leaf := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab", SHA1: true})
-	selfSigned := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab", SelfSigned: true})
+	good := p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"})
+	wrong := p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"})
+	untrusted := p.Chain(certs.IssuerUntrusted, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"})
+	expired := p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab", Expired: true})
+	clientOnly := p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab", EKU: certs.EKUClient})
+	noInter := p.ViaIntermediate(certs.LeafRequest{CommonName: "vcse.cms.steven.lab", OmitIntermediate: true})
+	sha1Leaf := p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab", SHA1: true})
+	selfSigned := p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab", SelfSigned: true})
 	srv := func(targets ...string) *SRVResult {
 		r := &SRVResult{}
 		for _, t := range targets {
@@ -94,7 +94,7 @@ func outboundCases(p *testPKI) []outboundCase {
 			data:  map[string]string{"expected-fqdn": "vcse.cms.steven.lab", "required-usage": "serverAuth"}},
 		{name: "server chain without its intermediate", facts: OutboundFacts{Domain: "cms.steven.lab", SRV: srv("vcse.cms.steven.lab"), Hosts: hosts,
 			Dials: tlsCert(noInter)}, row: "1010-incomplete-chain", status: 504, attrs: map[string]string{"HRESULT": "0x800B010A(CERT_E_CHAINING)"}},
-		{name: "server chain without its intermediate, the store holds it", policy: func(q *Policy) { q.Roots = p.withIntermediate() },
+		{name: "server chain without its intermediate, the store holds it", policy: func(q *Policy) { q.Roots = p.WithIntermediate() },
 			facts:   OutboundFacts{Domain: "cms.steven.lab", SRV: srv("vcse.cms.steven.lab"), Hosts: hosts, Dials: dialed(DialResult{Stage: DialEstablished, Chain: noInter})},
 			pending: NeedAnswer},
 		{name: "server certificate signed with SHA-1", facts: OutboundFacts{Domain: "cms.steven.lab", SRV: srv("vcse.cms.steven.lab"), Hosts: hosts,
@@ -121,7 +121,7 @@ func TestDecideOutbound(t *testing.T) {
 	p := newTestPKI(t)
 	for _, tc := range outboundCases(p) {
 		t.Run(tc.name, func(t *testing.T) {
-			pol := &Policy{FQDN: "sip.skype.lab", Domains: []string{"skype.lab"}, Roots: p.labRoots, PartnerDiscovery: true}
+			pol := &Policy{FQDN: "sip.skype.lab", Domains: []string{"skype.lab"}, Roots: p.LabRoots, PartnerDiscovery: true}
 			if tc.policy != nil {
 				tc.policy(pol)
 			}
@@ -158,14 +158,14 @@ func TestDecideOutbound(t *testing.T) {
 // The certificate rule's trace names what the Edge read, so a trainee sees the expected FQDN beside the SANs.
 func TestCertificateTrace(t *testing.T) {
 	p := newTestPKI(t)
-	pol := &Policy{Roots: p.labRoots, TrustAnchors: []string{p.labCA.Cert.Subject.CommonName}}
-	chain := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"})
+	pol := &Policy{Roots: p.LabRoots, TrustAnchors: []string{p.LabCA.Cert.Subject.CommonName}}
+	chain := p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"})
 	v, r := pol.CheckPeer(chain, []string{"vcse.acano.steven.lab"}, x509.ExtKeyUsageClientAuth, time.Now())
 	if v.Allow || r.Outcome != Fail || r.Row != "1010-wrong-principal" {
 		t.Fatalf("verdict %+v rule %+v", v, r)
 	}
 	c := r.Inputs.Certificate
-	if c == nil || c.SubjectCN != "vcse.steven.lab" || len(c.SANDNS) != 1 || c.Anchor != p.labCA.Cert.Subject.CommonName {
+	if c == nil || c.SubjectCN != "vcse.steven.lab" || len(c.SANDNS) != 1 || c.Anchor != p.LabCA.Cert.Subject.CommonName {
 		t.Fatalf("certificate facts %+v", c)
 	}
 	if r.Inputs.ExpectedFQDN[0] != "vcse.acano.steven.lab" || r.Inputs.Usage != "clientAuth" || len(r.Inputs.TrustAnchors) != 1 {

@@ -42,8 +42,8 @@ func TestInDomain(t *testing.T) {
 func TestDecideInbound(t *testing.T) {
 	p := newTestPKI(t)
 	now := time.Now()
-	acanoGood := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})
-	vcseOnly := p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"})
+	acanoGood := p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})
+	vcseOnly := p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"})
 	type want struct {
 		allow     bool
 		status    int
@@ -54,7 +54,7 @@ func TestDecideInbound(t *testing.T) {
 		errorType string
 	}
 	base := func() *Policy {
-		return &Policy{FQDN: "sip.skype.lab", Domains: []string{"skype.lab"}, Roots: p.labRoots, PartnerDiscovery: true}
+		return &Policy{FQDN: "sip.skype.lab", Domains: []string{"skype.lab"}, Roots: p.LabRoots, PartnerDiscovery: true}
 	}
 	req := func(from string, chain []*x509.Certificate) InboundFacts {
 		return InboundFacts{RequestURIUser: "stejanss", RequestURIHost: "skype.lab", FromHost: from, PeerChain: chain}
@@ -86,47 +86,47 @@ func TestDecideInbound(t *testing.T) {
 			want{status: 504, code: 1010, row: "1010-wrong-principal", errorType: "The peer certificate does not contain a matching FQDN",
 				attrs: []Attr{{"ErrorType", "The peer certificate does not contain a matching FQDN"}, {"tls-target", "vcse.acano.steven.lab"},
 					{"PeerServer", "vcse.steven.lab"}, {"HRESULT", "0x80090322(SEC_E_WRONG_PRINCIPAL)"}}}},
-		{"untrusted CA", base, req("acano.steven.lab", p.chain(certs.IssuerUntrusted, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})),
+		{"untrusted CA", base, req("acano.steven.lab", p.Chain(certs.IssuerUntrusted, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})),
 			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-untrusted-root", errorType: "The certificate chain was issued by an authority that is not trusted"}},
-		{"expired certificate", base, req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", Expired: true})),
+		{"expired certificate", base, req("acano.steven.lab", p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", Expired: true})),
 			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-expired", errorType: "The received certificate has expired"}},
 		{"client certificate without clientAuth (if the handshake let it by)", base,
-			req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", EKU: certs.EKUServer})),
+			req("acano.steven.lab", p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", EKU: certs.EKUServer})),
 			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-wrong-usage", errorType: "The certificate is not valid for the requested usage"}},
 		{"chain sent without its intermediate", base,
-			req("acano.steven.lab", p.viaIntermediate(certs.LeafRequest{CommonName: "vcse.acano.steven.lab", OmitIntermediate: true})),
+			req("acano.steven.lab", p.ViaIntermediate(certs.LeafRequest{CommonName: "vcse.acano.steven.lab", OmitIntermediate: true})),
 			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-incomplete-chain", errorType: "A certificate chain could not be built to a trusted root authority"}},
-		{"chain without its intermediate, the store holds it", func() *Policy { q := base(); q.Roots = p.withIntermediate(); return q },
-			req("acano.steven.lab", p.viaIntermediate(certs.LeafRequest{CommonName: "vcse.acano.steven.lab", OmitIntermediate: true})),
+		{"chain without its intermediate, the store holds it", func() *Policy { q := base(); q.Roots = p.WithIntermediate(); return q },
+			req("acano.steven.lab", p.ViaIntermediate(certs.LeafRequest{CommonName: "vcse.acano.steven.lab", OmitIntermediate: true})),
 			srvOK("vcse.acano.steven.lab"), want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
 		{"chain with its intermediate", base,
-			req("acano.steven.lab", p.viaIntermediate(certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})),
+			req("acano.steven.lab", p.ViaIntermediate(certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})),
 			srvOK("vcse.acano.steven.lab"), want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
 		{"SHA-1 signed leaf", base,
-			req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", SHA1: true})),
+			req("acano.steven.lab", p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", SHA1: true})),
 			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-weak-signature"}},
 		{"self-signed leaf (the Expressway's factory certificate)", base,
-			req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", SelfSigned: true})),
+			req("acano.steven.lab", p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", SelfSigned: true})),
 			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-untrusted-root"}},
 		{"CN-only certificate without SAN is accepted", base,
-			req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", NoSAN: true})),
+			req("acano.steven.lab", p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", NoSAN: true})),
 			srvOK("vcse.acano.steven.lab"), want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
 		{"SAN present and the FQDN only in the CN", base,
-			req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", SANs: []string{"vcse.steven.lab"}})),
+			req("acano.steven.lab", p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", SANs: []string{"vcse.steven.lab"}})),
 			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-wrong-principal"}},
 		{"wildcard SAN", base,
-			req("acano.steven.lab", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab", SANs: []string{"*.acano.steven.lab"}})),
+			req("acano.steven.lab", p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab", SANs: []string{"*.acano.steven.lab"}})),
 			srvOK("vcse.acano.steven.lab"), want{status: 504, code: 1010, row: "1010-wrong-principal"}},
 		{"several SRV targets, one in the domain", base, req("acano.steven.lab", acanoGood),
 			srvOK("vcse.steven.lab", "edge.example.com", "vcse.acano.steven.lab"), want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
 		{"several SRV targets, none in the domain", base, req("acano.steven.lab", acanoGood), srvOK("vcse.steven.lab", "vcse.sub.acano.steven.lab"),
 			want{status: 504, code: 1009, row: "1009",
 				attrs: []Attr{{"domain", "acano.steven.lab"}, {"fqdn1", "vcse.steven.lab:5061"}, {"fqdn2", "vcse.sub.acano.steven.lab:5061"}}}},
-		{"office365 profile refuses the lab CA", func() *Policy { q := base(); q.Roots = p.publicRoots; return q },
+		{"office365 profile refuses the lab CA", func() *Policy { q := base(); q.Roots = p.PublicRoots; return q },
 			req("acano.steven.lab", acanoGood), srvOK("vcse.acano.steven.lab"),
 			want{status: 504, code: 1010, row: "1010-untrusted-root"}},
-		{"office365 profile accepts a public CA", func() *Policy { q := base(); q.Roots = p.publicRoots; return q },
-			req("acano.steven.lab", p.chain(certs.IssuerPublic, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})), srvOK("vcse.acano.steven.lab"),
+		{"office365 profile accepts a public CA", func() *Policy { q := base(); q.Roots = p.PublicRoots; return q },
+			req("acano.steven.lab", p.Chain(certs.IssuerPublic, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})), srvOK("vcse.acano.steven.lab"),
 			want{allow: true, status: 200, matched: "vcse.acano.steven.lab"}},
 		{"P-Asserted-Identity wins over From", base,
 			InboundFacts{RequestURIUser: "stejanss", RequestURIHost: "skype.lab", FromHost: "steven.lab", PAIHost: "acano.steven.lab", PeerChain: acanoGood},
@@ -266,17 +266,17 @@ func TestDiagnosticCode(t *testing.T) {
 // Inside the handshake only the client certificate's usage is judged: the rest waits for SIP.
 func TestDecideHandshake(t *testing.T) {
 	p := newTestPKI(t)
-	pol := &Policy{FQDN: "sip.skype.lab", Roots: p.labRoots}
+	pol := &Policy{FQDN: "sip.skype.lab", Roots: p.LabRoots}
 	for _, tt := range []struct {
 		name  string
 		chain []*x509.Certificate
 		allow bool
 	}{
-		{"both usages", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}), true},
-		{"clientAuth only", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", EKU: certs.EKUClient}), true},
-		{"untrusted: judged at SIP level", p.chain(certs.IssuerUntrusted, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}), true},
+		{"both usages", p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}), true},
+		{"clientAuth only", p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", EKU: certs.EKUClient}), true},
+		{"untrusted: judged at SIP level", p.Chain(certs.IssuerUntrusted, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}), true},
 		{"no certificate: the TLS stack's business", nil, true},
-		{"serverAuth only", p.chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", EKU: certs.EKUServer}), false},
+		{"serverAuth only", p.Chain(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab", EKU: certs.EKUServer}), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			v := pol.DecideHandshake(tt.chain, time.Now())
