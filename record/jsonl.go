@@ -2,7 +2,6 @@ package record
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -49,18 +48,29 @@ func NewJSONL(w io.WriteCloser, queue int, onDrop func()) *JSONL {
 	return j
 }
 
+// maxKeptLine bounds the line buffer the writer keeps between attempts.
+const maxKeptLine = 256 << 10
+
 func (j *JSONL) loop() {
 	defer j.wg.Done()
 	bw := bufio.NewWriterSize(j.f, 64<<10)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false) // SIP is full of <sip:…>; escaping it only makes the file harder to grep
+	var line []byte // reused: one attempt's line is encoded here, then copied into bw
 	pending := uint64(0)
 	for a := range j.queue {
-		if err := enc.Encode(a); err != nil {
+		var err error
+		if line, err = AppendJSON(line[:0], &a); err != nil {
+			j.fail(err, 1)
+			continue
+		}
+		line = append(line, '\n')
+		if _, err := bw.Write(line); err != nil {
 			j.fail(err, 1)
 			bw.Reset(j.f) // a failed write leaves bufio broken for good; start clean
 			pending = 0
 			continue
+		}
+		if cap(line) > maxKeptLine {
+			line = nil // one huge attempt does not pin its buffer for good
 		}
 		pending++
 		if len(j.queue) > 0 {
