@@ -7,11 +7,12 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // JSONL appends each attempt as one JSON line from its own goroutine behind a bounded queue: a full
-// disk or a slow one costs counted drops, never a wait for the caller. Lines are buffered while more
-// attempts are queued and written together, one system call for a burst.
+// disk or a slow one costs counted drops, never a wait for the caller. Lines are buffered for up to
+// FlushEvery and written together, one system call for a burst.
 type JSONL struct {
 	f       io.WriteCloser
 	queue   chan Attempt
@@ -51,39 +52,74 @@ func NewJSONL(w io.WriteCloser, queue int, onDrop func()) *JSONL {
 // maxKeptLine bounds the line buffer the writer keeps between attempts.
 const maxKeptLine = 256 << 10
 
+// FlushEvery is how far the file may lag the attempts: lines wait in the buffer this long for more
+// to share their write. A write per attempt was a system call per call.
+const FlushEvery = 50 * time.Millisecond
+
 func (j *JSONL) loop() {
 	defer j.wg.Done()
-	bw := bufio.NewWriterSize(j.f, 64<<10)
-	var line []byte // reused: one attempt's line is encoded here, then copied into bw
-	pending := uint64(0)
-	for a := range j.queue {
-		var err error
-		if line, err = AppendJSON(line[:0], &a); err != nil {
-			j.fail(err, 1)
-			continue
+	w := lineWriter{j: j, bw: bufio.NewWriterSize(j.f, 64<<10)}
+	lag := time.NewTimer(time.Hour)
+	lag.Stop()
+	behind := false
+	for {
+		select {
+		case a, ok := <-j.queue:
+			if !ok {
+				w.flush()
+				return
+			}
+			w.write(&a)
+			if !behind && w.pending > 0 {
+				lag.Reset(FlushEvery)
+				behind = true
+			}
+		case <-lag.C:
+			w.flush()
+			behind = false
 		}
-		line = append(line, '\n')
-		if _, err := bw.Write(line); err != nil {
-			j.fail(err, 1)
-			bw.Reset(j.f) // a failed write leaves bufio broken for good; start clean
-			pending = 0
-			continue
-		}
-		if cap(line) > maxKeptLine {
-			line = nil // one huge attempt does not pin its buffer for good
-		}
-		pending++
-		if len(j.queue) > 0 {
-			continue
-		}
-		if err := bw.Flush(); err != nil {
-			j.fail(err, pending)
-			bw.Reset(j.f)
-		} else {
-			j.written.Add(pending)
-		}
-		pending = 0
 	}
+}
+
+// lineWriter is the loop's buffer: lines encoded, then written FlushEvery at most behind.
+type lineWriter struct {
+	j       *JSONL
+	bw      *bufio.Writer
+	line    []byte // reused: one attempt's line is encoded here, then copied into bw
+	pending uint64 // lines in bw not yet written out
+}
+
+func (w *lineWriter) write(a *Attempt) {
+	var err error
+	if w.line, err = AppendJSON(w.line[:0], a); err != nil {
+		w.j.fail(err, 1)
+		return
+	}
+	w.line = append(w.line, '\n')
+	_, err = w.bw.Write(w.line)
+	if cap(w.line) > maxKeptLine {
+		w.line = nil // one huge attempt does not pin its buffer for good
+	}
+	if err != nil {
+		w.j.fail(err, 1)
+		w.bw.Reset(w.j.f) // a failed write leaves bufio broken for good; start clean
+		w.pending = 0
+		return
+	}
+	w.pending++
+}
+
+func (w *lineWriter) flush() {
+	if w.pending == 0 {
+		return
+	}
+	if err := w.bw.Flush(); err != nil {
+		w.j.fail(err, w.pending)
+		w.bw.Reset(w.j.f)
+	} else {
+		w.j.written.Add(w.pending)
+	}
+	w.pending = 0
 }
 
 func (j *JSONL) fail(err error, n uint64) {

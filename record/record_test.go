@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 )
 
 func TestRingIsBounded(t *testing.T) {
@@ -97,5 +98,33 @@ func TestFramer(t *testing.T) {
 	g.Write([]byte("not sip at all"))
 	if g.Next() != nil || len(g.buf) != 0 {
 		t.Fatal("the bound did not hold")
+	}
+}
+
+// A line waits for company at most FlushEvery: a reader tailing the file sees an attempt without
+// the writer being closed.
+func TestJSONLWritesALoneAttemptSoon(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "attempts.jsonl")
+	j, err := OpenJSONL(path, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	j.Add(Attempt{ID: "alone", Outcome: OutcomeRefused})
+	deadline := time.Now().Add(20 * FlushEvery)
+	for {
+		b, _ := os.ReadFile(path)
+		if len(b) > 0 {
+			if string(b) != `{"id":"alone","direction":"","kind":"","start":"0001-01-01T00:00:00Z","end":"0001-01-01T00:00:00Z","outcome":"refused","messages":null}`+"\n" {
+				t.Fatalf("line %q", b)
+			}
+			if w, _, _, _ := j.Stats(); w == 1 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not written and counted after %v", 20*FlushEvery)
+		}
+		time.Sleep(FlushEvery / 5)
 	}
 }
