@@ -3,8 +3,10 @@ package record
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,4 +165,49 @@ func FuzzAppendJSON(f *testing.F) {
 			Trace: []policy.Rule{{Name: policy.RuleName(s1), Detail: s2, Inputs: policy.Inputs{CheckedAt: &ts, ExpectedFQDN: []string{s2}}}}}
 		sameAsStd(t, &a)
 	})
+}
+
+// sdp is an offer as the lab's peers make it: lines of 10 to 60 bytes.
+const sdp = "v=0\r\no=- 3912345678 3912345678 IN IP4 127.0.0.1\r\ns=session\r\nc=IN IP4 127.0.0.1\r\nb=CT:99980\r\nt=0 0\r\n" +
+	"m=audio 50000 RTP/AVP 0 8 101\r\na=rtcp:50001\r\na=label:main-audio\r\na=sendrecv\r\na=rtpmap:0 PCMU/8000\r\n" +
+	"a=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\n"
+
+// BenchmarkAppendJSON is one answered call's record, as the JSONL writer encodes it, beside encoding/json.
+func BenchmarkAppendJSON(b *testing.B) {
+	at := time.Now()
+	raw := "INVITE sip:stejanss@skype.lab SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:5061;branch=z9hG4bK.abc\r\nFrom: <sip:2000@acano.steven.lab>;tag=1\r\n" +
+		"To: <sip:stejanss@skype.lab>\r\nCall-ID: 4f1c0a@acano\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: 300\r\n\r\n" + sdp
+	a := Attempt{ID: "a1", Direction: Inbound, Kind: KindDialog, Start: at, End: at, Peer: "127.0.0.1:40000", PeerName: "vcse.acano.steven.lab",
+		FromDomain: "acano.steven.lab", ToDomain: "skype.lab", Method: "INVITE", CallID: "4f1c0a@acano", Outcome: OutcomeAnswered, Status: 200,
+		DNS:   []DNSLookup{{Question: "_sipfederationtls._tcp.acano.steven.lab", Type: "SRV", Answer: []string{"0 0 5061 vcse.acano.steven.lab"}, Rcode: "NOERROR", CacheHit: true}},
+		TLS:   []TLS{{Conn: "a → b", Version: "TLS 1.2", Cipher: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", Chain: []Cert{{Subject: "CN=a", Issuer: "CN=b", NotAfter: at}}}},
+		Trace: []policy.Rule{{Name: policy.RuleSRV, Section: "§7", Outcome: policy.Pass, Inputs: policy.Inputs{Domain: "acano.steven.lab"}}}}
+	for range 7 {
+		a.Messages = append(a.Messages, Message{Time: at, Conn: "127.0.0.1:5061 → 127.0.0.1:40000", StartLine: "INVITE sip:stejanss@skype.lab SIP/2.0", Raw: raw})
+	}
+	b.Run("append", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf []byte
+		for b.Loop() {
+			buf, _ = AppendJSON(buf[:0], &a)
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		enc := json.NewEncoder(io.Discard)
+		enc.SetEscapeHTML(false)
+		for b.Loop() {
+			_ = enc.Encode(&a)
+		}
+	})
+}
+
+// Every byte that needs care, at every place in and around an eight-byte word.
+func TestAppendJSONStringAtEveryAlignment(t *testing.T) {
+	for _, special := range []string{`"`, `\`, "\x00", "\x1f", "\n", "\x7f", "\x80", "\xff", "\u00e9", "\u2028", "\U0001F600", " ", "~", "!", "#", "[", "]"} {
+		for at := range 20 {
+			s := strings.Repeat("a", at) + special + strings.Repeat("b", 19-at)
+			sameAsStd(t, &Attempt{ID: s})
+		}
+	}
 }
