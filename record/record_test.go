@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -126,5 +127,33 @@ func TestJSONLWritesALoneAttemptSoon(t *testing.T) {
 			t.Fatalf("not written and counted after %v", 20*FlushEvery)
 		}
 		time.Sleep(FlushEvery / 5)
+	}
+}
+
+// Large messages cannot grow the ring past its byte bound: the oldest go first, the newest stays.
+func TestRingIsBoundedInBytes(t *testing.T) {
+	r := NewRing(1000)
+	big := strings.Repeat("x", 1<<20)
+	for i := range 200 {
+		r.Add(Attempt{ID: strconv.Itoa(i), Messages: []Message{{Raw: big}}})
+		if r.Bytes() > MaxRingBytes {
+			t.Fatalf("after %d attempts the ring holds %d bytes", i+1, r.Bytes())
+		}
+	}
+	got := r.Snapshot()
+	if len(got) == 0 || len(got) >= 100 || got[len(got)-1].ID != "199" || got[0].ID != strconv.Itoa(200-len(got)) {
+		t.Fatalf("kept %d attempts, %s to %s", len(got), got[0].ID, got[len(got)-1].ID)
+	}
+	if _, ok := r.Find("0"); ok {
+		t.Fatal("the oldest was not forgotten")
+	}
+	huge := Attempt{ID: "huge", Messages: []Message{{Raw: strings.Repeat("y", MaxRingBytes)}}}
+	r.Add(huge)
+	if got := r.Snapshot(); len(got) != 1 || got[0].ID != "huge" {
+		t.Fatalf("an attempt above the bound on its own: kept %d", len(got))
+	}
+	r.Add(Attempt{ID: "small"})
+	if got := r.Snapshot(); len(got) != 1 || got[0].ID != "small" || r.Total() != 202 {
+		t.Fatalf("after the huge one: %d kept, total %d", len(got), r.Total())
 	}
 }
