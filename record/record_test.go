@@ -157,3 +157,14 @@ func TestRingIsBoundedInBytes(t *testing.T) {
 		t.Fatalf("after the huge one: %d kept, total %d", len(got), r.Total())
 	}
 }
+
+func TestURIHost(t *testing.T) {
+	for v, want := range map[string]string{
+		"<sip:2000@Acano.Lab>;tag=1": "acano.lab", `"Sam" <SIPS:sam@Skype.LAB:5061;transport=tls>`: "skype.lab",
+		"Sip:host.lab": "host.lab", "<tel:+1555>": "", "si": "", "": "", "<sip:a@b?x=y>": "b", "sIp": "",
+	} {
+		if got := uriHost(v); got != want {
+			t.Errorf("uriHost(%q) = %q, want %q", v, got, want)
+		}
+	}
+}

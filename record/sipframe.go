@@ -173,7 +173,7 @@ func ParseHeadString(raw string) Head {
 
 // uriHost is the host of the first sip: or sips: URI in a header value.
 func uriHost(v string) string {
-	i := strings.Index(strings.ToLower(v), "sip")
+	i := indexFoldSIP(v)
 	if i < 0 {
 		return ""
 	}
@@ -190,4 +190,15 @@ func uriHost(v string) string {
 		v = v[:end]
 	}
 	return strings.ToLower(v)
+}
+
+// indexFoldSIP is strings.Index(strings.ToLower(v), "sip") without lowering a copy of v: the
+// worker reads the From and To of every request.
+func indexFoldSIP(v string) int {
+	for i := 0; i+3 <= len(v); i++ {
+		if v[i]|0x20 == 's' && v[i+1]|0x20 == 'i' && v[i+2]|0x20 == 'p' {
+			return i
+		}
+	}
+	return -1
 }
