@@ -11,12 +11,13 @@ import (
 )
 
 // JSONL appends each attempt as one JSON line from its own goroutine behind a bounded queue: a full
-// disk or a slow one costs counted drops, never a wait for the caller. Lines are buffered for up to
-// FlushEvery and written together, one system call for a burst.
+// disk or a slow one costs counted drops, never a wait for the caller. Lines are gathered for up to
+// FlushEvery and written together, one wake-up and one system call for a burst.
 type JSONL struct {
 	f       io.WriteCloser
 	queue   chan Attempt
-	onDrop  func() // an attempt dropped or not written; may be nil
+	closing chan struct{} // closed by Close, so a sleeping writer does not finish its nap
+	onDrop  func()        // an attempt dropped or not written; may be nil
 	wg      sync.WaitGroup
 	once    sync.Once
 	written atomic.Uint64
@@ -24,6 +25,9 @@ type JSONL struct {
 	failed  atomic.Uint64
 	lastErr atomic.Pointer[error]
 }
+
+// DefaultJSONLQueue is the attempts that may wait for the writer: FlushEvery of 20,000 a second.
+const DefaultJSONLQueue = 1024
 
 // OpenJSONL opens path for appending (0600: it holds whole SIP messages). onDrop, when set, is
 // called for every attempt dropped on a full queue or lost to a failed write.
@@ -38,12 +42,12 @@ func OpenJSONL(path string, queue int, onDrop func()) (*JSONL, error) {
 // NewJSONL writes to w, which Close closes.
 func NewJSONL(w io.WriteCloser, queue int, onDrop func()) *JSONL {
 	if queue <= 0 {
-		queue = 256
+		queue = DefaultJSONLQueue
 	}
 	if onDrop == nil {
 		onDrop = func() {}
 	}
-	j := &JSONL{f: w, queue: make(chan Attempt, queue), onDrop: onDrop}
+	j := &JSONL{f: w, queue: make(chan Attempt, queue), closing: make(chan struct{}), onDrop: onDrop}
 	j.wg.Add(1)
 	go j.loop()
 	return j
@@ -52,31 +56,44 @@ func NewJSONL(w io.WriteCloser, queue int, onDrop func()) *JSONL {
 // maxKeptLine bounds the line buffer the writer keeps between attempts.
 const maxKeptLine = 256 << 10
 
-// FlushEvery is how far the file may lag the attempts: lines wait in the buffer this long for more
-// to share their write. A write per attempt was a system call per call.
+// FlushEvery is how far the file may lag the attempts. The writer sleeps this long after the first
+// attempt of a burst while the rest queue behind it, then writes them together: a wake-up and a
+// write system call per attempt were a real part of what recording cost a call.
 const FlushEvery = 50 * time.Millisecond
 
 func (j *JSONL) loop() {
 	defer j.wg.Done()
 	w := lineWriter{j: j, bw: bufio.NewWriterSize(j.f, 64<<10)}
-	lag := time.NewTimer(time.Hour)
-	lag.Stop()
-	behind := false
+	nap := time.NewTimer(time.Hour)
+	nap.Stop()
+	for a := range j.queue { // blocks only while idle: the first attempt of a burst wakes the writer
+		w.write(&a)
+		nap.Reset(FlushEvery)
+		select {
+		case <-nap.C:
+		case <-j.closing:
+			nap.Stop()
+		}
+		open := j.drain(&w)
+		w.flush()
+		if !open {
+			return
+		}
+	}
+	w.flush()
+}
+
+// drain writes what queued while the writer slept; false once the queue is closed and empty.
+func (j *JSONL) drain(w *lineWriter) bool {
 	for {
 		select {
 		case a, ok := <-j.queue:
 			if !ok {
-				w.flush()
-				return
+				return false
 			}
 			w.write(&a)
-			if !behind && w.pending > 0 {
-				lag.Reset(FlushEvery)
-				behind = true
-			}
-		case <-lag.C:
-			w.flush()
-			behind = false
+		default:
+			return true
 		}
 	}
 }
@@ -152,6 +169,7 @@ func (j *JSONL) Stats() (written, dropped, failed uint64, last error) {
 func (j *JSONL) Close() error {
 	var err error
 	j.once.Do(func() {
+		close(j.closing)
 		close(j.queue)
 		j.wg.Wait()
 		err = j.f.Close()
