@@ -259,10 +259,18 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 // nextSpecial is the index of the first byte from i on that is not printable ASCII other than " and
-// \, or len(s). It reads eight bytes at a time: SIP runs tens of bytes between the CRLFs.
+// \, or len(s). It reads eight bytes at a time, SIP running tens of bytes between the CRLFs, with
+// the has-a-zero-byte trick: each byte of w that is a control byte, ", \ or past ASCII gets its
+// high bit set; false alarms only ever come after a true one, so the lowest bit set is exact.
+// (It is written out here, not called, so that it is inlined: this loop is most of a record's cost.)
 func nextSpecial(s string, i int) int {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(s); i += 8 {
-		if m := specialBytes(s[i : i+8]); m != 0 {
+		w := s[i : i+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		quote, backslash := x^('"'*ones), x^('\\'*ones)
+		if m := ((x-0x20*ones)&^x | (quote-ones)&^quote | (backslash-ones)&^backslash | x) & high; m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 	}
@@ -272,18 +280,6 @@ func nextSpecial(s string, i int) int {
 		}
 	}
 	return i
-}
-
-// specialBytes sets the high bit of each byte of w (read little-endian, so the lowest bit set is the
-// first byte) that is a control byte, ", \ or past ASCII: the has-a-zero-byte trick, whose false
-// alarms only ever come after a true one, so the first bit set is exact.
-func specialBytes(w string) uint64 {
-	const ones, high = 0x0101010101010101, 0x8080808080808080
-	x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-	quote, backslash := x^('"'*ones), x^('\\'*ones)
-	control := (x - 0x20*ones) &^ x
-	return (control | (quote-ones)&^quote | (backslash-ones)&^backslash | x) & high
 }
 
 // appendRune writes the multi-byte character at the start of s: as it is, unless it is invalid
