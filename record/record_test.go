@@ -168,3 +168,23 @@ func TestURIHost(t *testing.T) {
 		}
 	}
 }
+
+// The head ends at the blank line: a body that looks like headers is not read as the head.
+func TestParseHeadStopsAtTheBody(t *testing.T) {
+	msg := "MESSAGE sip:a@b SIP/2.0\r\nFrom: <sip:x@from.lab>\r\nContent-Length: 40\r\n\r\nCall-ID: body\r\nCSeq: 9 BYE\r\nTo: <sip:y@to.lab>\r\n"
+	h := ParseHeadString(msg)
+	if h.CallID != "" || h.CSeq != "" || h.ToHost != "" || h.FromHost != "from.lab" || h.Method != "MESSAGE" {
+		t.Fatalf("head %+v", h)
+	}
+	if h := ParseHeadString("SIP/2.0 200 OK\r\n\r\nCall-ID: body"); h.Status != 200 || h.CallID != "" {
+		t.Fatalf("head %+v", h)
+	}
+	if h := ParseHeadString("OPTIONS sip:a SIP/2.0\r\nCall-ID: c\r\nCSeq: 2 OPTIONS"); h.CallID != "c" || h.CSeqNo != 2 {
+		t.Fatalf("a head with no blank line: %+v", h)
+	}
+	var f Framer
+	f.Write([]byte(msg + "OPTIONS sip:a SIP/2.0\r\nl: 0\r\n\r\n"))
+	if m := f.Next(); string(m) != msg[:len(msg)-len("Call-ID: body\r\nCSeq: 9 BYE\r\nTo: <sip:y@to.lab>\r\n")+40] {
+		t.Fatalf("framed %q", m)
+	}
+}
