@@ -46,6 +46,12 @@ type CallOptions struct {
 	OnReceived    func(m *Message) // each response, and the peer's BYE
 	// IM, when set, is sent as a MESSAGE inside the dialog once it is ACKed, as Lync's IM sessions do.
 	IM string
+	// Redial opens a new connection to the dialog's next hop for the Edge's in-dialog requests once
+	// the call's connection is gone; nil: those requests fail with the connection.
+	Redial Redialer
+	// Listener, when set, is the Edge's own listener: the far end's BYE may reach the call there, on
+	// a new connection to the Edge's Record-Route, as well as on the call's own connection.
+	Listener *Server
 }
 
 // OutcomeKind is how a call that left the Edge ended.
@@ -90,7 +96,7 @@ func (c *PeerConn) Call(ctx context.Context, inv Invite, opts CallOptions) (*Out
 		return nil, err
 	}
 	defer att.close()
-	cc.wc, cc.cli = att.wc, att.cli
+	cc.att, cc.wc, cc.cli = att, att.wc, att.cli
 	return cc.run(ctx, req)
 }
 
@@ -113,7 +119,10 @@ func (o *CallOptions) fill() {
 type attached struct {
 	cli   *sipgo.Client
 	wc    *watchedConn
-	close func() // closes the connection, waits for sipgo's readers and the handlers, ends the UA
+	ln    *HandoffListener
+	mu    sync.Mutex
+	conns []net.Conn // wc and the connections adopted since; under mu
+	close func()     // closes the connections, waits for sipgo's readers and the handlers, ends the UA
 }
 
 // attach hands the checked connection to a fresh sipgo user agent, with handlers registered first
@@ -125,12 +134,16 @@ func (c *PeerConn) attach(ctx context.Context, hg *HandlerGroup, register func(*
 	}
 	wc := &watchedConn{Conn: c.plain()}
 	ln := NewHandoffListener(c.conn.LocalAddr())
-	a := &attached{cli: cli, wc: wc, close: func() {
+	a := &attached{cli: cli, wc: wc, ln: ln, conns: []net.Conn{wc}}
+	a.close = func() {
 		_ = ln.Close()
-		DrainConns(ua, []net.Conn{wc})
+		a.mu.Lock()
+		conns := a.conns
+		a.mu.Unlock()
+		DrainConns(ua, conns)
 		hg.Wait()
 		_ = ua.Close()
-	}}
+	}
 	register(srv)
 	go func() { _ = ua.TransportLayer().ServeTLS(ln) }()
 	if err := ln.Hand(ctx, wc, true); err != nil {
@@ -190,7 +203,8 @@ func (cfg ClientConfig) userAgent() string {
 // clientCall is one INVITE dialog from the Edge's side.
 type clientCall struct {
 	conn     *PeerConn
-	wc       *watchedConn
+	att      *attached
+	wc       *watchedConn // the dialog's live connection: the call's own, or the latest redialled
 	cli      *sipgo.Client
 	opts     CallOptions
 	mu       sync.Mutex
@@ -200,10 +214,13 @@ type clientCall struct {
 	handlers HandlerGroup
 	via      string // the Edge's sent-by for its in-dialog requests; "" lets sipgo choose
 	ownRR    string // the Edge's own Record-Route, which its in-dialog requests skip
+	dst      string // where in-dialog requests go while wc lives: the address wc is connected to
+	target   sip.Uri
 }
 
 func (cc *clientCall) run(ctx context.Context, req *sip.Request) (*Outcome, error) {
-	dua := &sipgo.DialogUA{Client: cc.cli, RewriteContact: true, ContactHDR: sip.ContactHeader{Address: sip.Uri{
+	// Every in-dialog request gets its destination from cc.destination, never from sipgo's rewrite.
+	dua := &sipgo.DialogUA{Client: cc.cli, ContactHDR: sip.ContactHeader{Address: sip.Uri{
 		Scheme: "sip", Host: cc.conn.cfg.ContactHost, UriParams: sip.HeaderParams{{K: "transport", V: "tls"}}}}}
 	out := &Outcome{}
 	sess, err := dua.WriteInvite(ctx, req)
@@ -275,16 +292,21 @@ func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSess
 	if ct := res.Contact(); ct != nil {
 		target = ct.Address
 	}
+	cc.dst, cc.target = res.Source(), target
 	ack := sip.NewRequest(sip.ACK, *target.Clone())
 	cc.addVia(ack)
-	ack.SetDestination(res.Source())
+	if err := cc.route(ctx, ack); err != nil {
+		out.Err = fmt.Errorf("ACK: %w", err)
+		return
+	}
 	if err := sess.WriteAck(ctx, ack); err != nil {
 		out.Err = fmt.Errorf("ACK: %w", err)
 		return
 	}
 	cc.opts.OnSent(MessageOf(ack))
+	defer cc.hearListener(sess)()
 	if cc.opts.IM != "" {
-		cc.sendIM(ctx, sess, target, res.Source(), out)
+		cc.sendIM(ctx, sess, target, out)
 	}
 	select {
 	case <-time.After(cc.opts.Hold):
@@ -296,9 +318,12 @@ func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSess
 	out.EndedBy = "edge"
 	bye := sip.NewRequest(sip.BYE, *target.Clone())
 	cc.addVia(bye)
-	bye.SetDestination(res.Source())
 	bctx, cancel := context.WithTimeout(context.Background(), cc.opts.ByeTimeout)
 	defer cancel()
+	if err := cc.route(bctx, bye); err != nil {
+		out.Err = fmt.Errorf("BYE: %w", err)
+		return
+	}
 	err := sess.WriteBye(bctx, bye)
 	cc.opts.OnSent(MessageOf(bye))
 	var dr sipgo.ErrDialogResponse
@@ -313,14 +338,17 @@ func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSess
 }
 
 // sendIM sends the call's text as a MESSAGE in the dialog, bounded like a BYE.
-func (cc *clientCall) sendIM(ctx context.Context, sess *sipgo.DialogClientSession, target sip.Uri, dst string, out *Outcome) {
+func (cc *clientCall) sendIM(ctx context.Context, sess *sipgo.DialogClientSession, target sip.Uri, out *Outcome) {
 	m := sip.NewRequest(sip.MESSAGE, *target.Clone())
 	cc.addVia(m)
 	m.AppendHeader(sip.NewHeader("Content-Type", "text/plain; charset=UTF-8"))
 	m.SetBody([]byte(cc.opts.IM))
-	m.SetDestination(dst)
 	mctx, cancel := context.WithTimeout(ctx, cc.opts.ByeTimeout)
 	defer cancel()
+	if err := cc.route(mctx, m); err != nil {
+		out.Err = fmt.Errorf("MESSAGE: %w", err)
+		return
+	}
 	res, err := sess.Do(mctx, m)
 	cc.opts.OnSent(MessageOf(m))
 	if err != nil {
@@ -363,6 +391,8 @@ func (cc *clientCall) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	cc.opts.OnReceived(MessageOf(req))
 	if err := sess.ReadBye(req, tx); err == nil {
-		cc.byeOnce.Do(func() { close(cc.peerBye) })
+		cc.peerHungUp()
 	}
 }
+
+func (cc *clientCall) peerHungUp() { cc.byeOnce.Do(func() { close(cc.peerBye) }) }
