@@ -293,6 +293,7 @@ func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSess
 		target = ct.Address
 	}
 	cc.dst, cc.target = res.Source(), target
+	defer cc.hearListener(sess)() // before the ACK: the far end may hang up as soon as it has it
 	ack := sip.NewRequest(sip.ACK, *target.Clone())
 	cc.addVia(ack)
 	if err := cc.route(ctx, ack); err != nil {
@@ -304,7 +305,6 @@ func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSess
 		return
 	}
 	cc.opts.OnSent(MessageOf(ack))
-	defer cc.hearListener(sess)()
 	if cc.opts.IM != "" {
 		cc.sendIM(ctx, sess, target, out)
 	}
