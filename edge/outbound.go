@@ -72,6 +72,8 @@ type Outbound struct {
 	// Listener, when set, is the Edge's own SIP listener: a far end's BYE for a call placed here may
 	// come back there on a new connection (Service.Outbound sets it). nil: only the call's connection.
 	Listener *sipstack.Server
+	// ListenPort is the port the Edge's Via and Record-Route name; 0: edge.listen's (5061 when it says 0).
+	ListenPort int
 }
 
 // Call places req with the lab's configuration and Edge log; events hears each step as it happens.

@@ -133,7 +133,11 @@ func (s *Service) Start() error {
 // Outbound places calls as this Edge: its Edge log, recorder and listener, so that the far end's
 // in-dialog requests on a new connection to the Edge reach the call (docs/edge-behaviour.md §7).
 func (s *Service) Outbound() *Outbound {
-	return &Outbound{Lab: s.lab, EdgeLog: s.edgeLog, Logger: s.log, Recorder: s.rec, Listener: s.sip}
+	o := &Outbound{Lab: s.lab, EdgeLog: s.edgeLog, Logger: s.log, Recorder: s.rec, Listener: s.sip}
+	if a, ok := s.sip.Addr().(*net.TCPAddr); ok {
+		o.ListenPort = a.Port // the bound one, also when edge.listen asks for port 0
+	}
+	return o
 }
 
 // SIPAddr is the bound SIP/TLS address.
