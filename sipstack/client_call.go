@@ -155,8 +155,8 @@ func (c *PeerConn) attach(ctx context.Context, hg *HandlerGroup, register func(*
 
 var errNoDNS = errors.New("sipstack: the outbound call resolves nothing itself")
 
-// newUA builds a user agent for one call. It never dials (the connection is handed in) and never
-// resolves; TerminateOnConnClose ends a transaction at once when the peer drops the connection.
+// newUA builds a user agent for one call. It never dials (the connection is handed in, a new one
+// comes from CallOptions.Redial) and never resolves; TerminateOnConnClose ends a transaction at once when the peer drops the connection.
 func (c *PeerConn) newUA() (*sipgo.UserAgent, *sipgo.Client, *sipgo.Server, error) {
 	lg := c.cfg.Logger
 	if lg.GetLevel() > zerolog.DebugLevel {
@@ -170,7 +170,8 @@ func (c *PeerConn) newUA() (*sipgo.UserAgent, *sipgo.Client, *sipgo.Server, erro
 		sipgo.WithUserAgentHostname(c.cfg.ContactHost),
 		sipgo.WithUserAgentDNSResolver(noDNS),
 		sipgo.WithUserAgenTLSConfig(c.cfg.tlsConfig(c.conn.ConnectionState().ServerName)),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sl)),
+		// Nor does it dial: a new connection is the Redialer's, for an in-dialog request toward its hop.
+		sipgo.WithUserAgentTransportLayerOptions(noDialing(), sip.WithTransportLayerLogger(sl)),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sl), sip.WithTransactionLayerTerminateOnConnClose(),
 			// The 487 to a cancelled INVITE arrives after we let its transaction go.
 			sip.WithTransactionLayerUnhandledResponseHandler(func(r *sip.Response) {
@@ -337,28 +338,6 @@ func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSess
 	}
 }
 
-// sendIM sends the call's text as a MESSAGE in the dialog, bounded like a BYE.
-func (cc *clientCall) sendIM(ctx context.Context, sess *sipgo.DialogClientSession, target sip.Uri, out *Outcome) {
-	m := sip.NewRequest(sip.MESSAGE, *target.Clone())
-	cc.addVia(m)
-	m.AppendHeader(sip.NewHeader("Content-Type", "text/plain; charset=UTF-8"))
-	m.SetBody([]byte(cc.opts.IM))
-	mctx, cancel := context.WithTimeout(ctx, cc.opts.ByeTimeout)
-	defer cancel()
-	if err := cc.route(mctx, m); err != nil {
-		out.Err = fmt.Errorf("MESSAGE: %w", err)
-		return
-	}
-	res, err := sess.Do(mctx, m)
-	cc.opts.OnSent(MessageOf(m))
-	if err != nil {
-		out.Err = fmt.Errorf("MESSAGE: %w", err)
-		return
-	}
-	cc.opts.OnReceived(MessageOf(res))
-	out.IMStatus = res.StatusCode
-}
-
 // cancel withdraws an INVITE the peer has seen but not answered, briefly: the caller's time is up.
 func (cc *clientCall) cancel(inv *sip.Request) {
 	c := sip.NewRequest(sip.CANCEL, *inv.Recipient.Clone())
@@ -379,20 +358,3 @@ func (cc *clientCall) cancel(inv *sip.Request) {
 		cc.opts.OnSent(MessageOf(c))
 	}
 }
-
-// onBye takes the peer hanging up; a BYE for any other dialog is not ours.
-func (cc *clientCall) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	cc.mu.Lock()
-	sess := cc.sess
-	cc.mu.Unlock()
-	if sess == nil || req.CallID() == nil || req.CallID().Value() != sess.InviteRequest.CallID().Value() {
-		_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
-		return
-	}
-	cc.opts.OnReceived(MessageOf(req))
-	if err := sess.ReadBye(req, tx); err == nil {
-		cc.peerHungUp()
-	}
-}
-
-func (cc *clientCall) peerHungUp() { cc.byeOnce.Do(func() { close(cc.peerBye) }) }

@@ -92,3 +92,42 @@ func (cc *clientCall) hearListener(sess *sipgo.DialogClientSession) func() {
 		cc.peerHungUp()
 	})
 }
+
+// sendIM sends the call's text as a MESSAGE in the dialog, bounded like a BYE.
+func (cc *clientCall) sendIM(ctx context.Context, sess *sipgo.DialogClientSession, target sip.Uri, out *Outcome) {
+	m := sip.NewRequest(sip.MESSAGE, *target.Clone())
+	cc.addVia(m)
+	m.AppendHeader(sip.NewHeader("Content-Type", "text/plain; charset=UTF-8"))
+	m.SetBody([]byte(cc.opts.IM))
+	mctx, cancel := context.WithTimeout(ctx, cc.opts.ByeTimeout)
+	defer cancel()
+	if err := cc.route(mctx, m); err != nil {
+		out.Err = fmt.Errorf("MESSAGE: %w", err)
+		return
+	}
+	res, err := sess.Do(mctx, m)
+	cc.opts.OnSent(MessageOf(m))
+	if err != nil {
+		out.Err = fmt.Errorf("MESSAGE: %w", err)
+		return
+	}
+	cc.opts.OnReceived(MessageOf(res))
+	out.IMStatus = res.StatusCode
+}
+
+// onBye takes the peer hanging up; a BYE for any other dialog is not ours.
+func (cc *clientCall) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	cc.mu.Lock()
+	sess := cc.sess
+	cc.mu.Unlock()
+	if sess == nil || req.CallID() == nil || req.CallID().Value() != sess.InviteRequest.CallID().Value() {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	cc.opts.OnReceived(MessageOf(req))
+	if err := sess.ReadBye(req, tx); err == nil {
+		cc.peerHungUp()
+	}
+}
+
+func (cc *clientCall) peerHungUp() { cc.byeOnce.Do(func() { close(cc.peerBye) }) }
