@@ -156,7 +156,8 @@ func (c *PeerConn) attach(ctx context.Context, hg *HandlerGroup, register func(*
 var errNoDNS = errors.New("sipstack: the outbound call resolves nothing itself")
 
 // newUA builds a user agent for one call. It never dials (the connection is handed in, a new one
-// comes from CallOptions.Redial) and never resolves; TerminateOnConnClose ends a transaction at once when the peer drops the connection.
+// comes from CallOptions.Redial) and never resolves; TerminateOnConnClose ends a transaction at
+// once when the peer drops the connection.
 func (c *PeerConn) newUA() (*sipgo.UserAgent, *sipgo.Client, *sipgo.Server, error) {
 	lg := c.cfg.Logger
 	if lg.GetLevel() > zerolog.DebugLevel {
@@ -220,7 +221,7 @@ type clientCall struct {
 }
 
 func (cc *clientCall) run(ctx context.Context, req *sip.Request) (*Outcome, error) {
-	// Every in-dialog request gets its destination from cc.destination, never from sipgo's rewrite.
+	// Every in-dialog request gets its destination from cc.route, never from sipgo's rewrite.
 	dua := &sipgo.DialogUA{Client: cc.cli, ContactHDR: sip.ContactHeader{Address: sip.Uri{
 		Scheme: "sip", Host: cc.conn.cfg.ContactHost, UriParams: sip.HeaderParams{{K: "transport", V: "tls"}}}}}
 	out := &Outcome{}
@@ -285,8 +286,8 @@ func (cc *clientCall) waitAnswer(ctx context.Context, sess *sipgo.DialogClientSe
 	return provisional, err
 }
 
-// complete ACKs the 2xx, holds the call and hangs up. ACK and BYE go to where the 2xx came from,
-// even when it carries Record-Route, which would otherwise send them to a name we cannot resolve.
+// complete ACKs the 2xx, holds the call and hangs up. ACK, MESSAGE and BYE carry the route set
+// and go over the connection the 2xx came on while it lives, else over a new one (cc.route).
 func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSession, out *Outcome) {
 	res := sess.InviteResponse
 	target := sess.InviteRequest.Recipient

@@ -19,8 +19,8 @@ type outboundCall struct {
 func (s *Server) adoptCall(callID, localTag string, owner []byte, hungUp func(*Message)) (release func()) {
 	key := dialogKey(callID, localTag)
 	oc := &outboundCall{owner: owner, hungUp: hungUp}
-	s.outbound.Store(key, oc)
-	return func() { s.outbound.CompareAndDelete(key, oc) }
+	s.placed.Store(key, oc)
+	return func() { s.placed.CompareAndDelete(key, oc) }
 }
 
 // outboundBye answers a BYE for a call the Edge placed; false when req is for no such call. The
@@ -31,7 +31,7 @@ func (s *Server) outboundBye(req *sip.Request, tx sip.ServerTransaction) bool {
 		return false
 	}
 	tag, _ := to.Params.Get("tag")
-	v, ok := s.outbound.Load(dialogKey(cid.Value(), tag))
+	v, ok := s.placed.Load(dialogKey(cid.Value(), tag))
 	if !ok {
 		return false
 	}

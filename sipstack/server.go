@@ -89,23 +89,23 @@ func (c *Config) check() error {
 
 // Server is the Edge's SIP listener.
 type Server struct {
-	cfg      Config
-	dec      Decider
-	log      zerolog.Logger
-	ua       *sipgo.UserAgent
-	srv      *sipgo.Server
-	cli      *sipgo.Client
-	ln       *tlsListener
-	port     int
-	dialogs  sync.Map // dialogKey → *dialog
-	outbound sync.Map // dialogKey → *outboundCall: calls the Edge placed on connections of its own
-	shed     *loadShedder
-	invites  sync.Map // inviteKey of the dialog-forming INVITE → *dialog, to spot its retransmissions
-	rtp      *portAllocator
-	work     sync.WaitGroup
-	gate     sync.Mutex // orders work.Add against Close's Wait
-	closing  atomic.Bool
-	closed   chan struct{}
+	cfg     Config
+	dec     Decider
+	log     zerolog.Logger
+	ua      *sipgo.UserAgent
+	srv     *sipgo.Server
+	cli     *sipgo.Client
+	ln      *tlsListener
+	port    int
+	dialogs sync.Map // dialogKey → *dialog
+	placed  sync.Map // dialogKey → *outboundCall: calls the Edge placed on connections of its own
+	shed    *loadShedder
+	invites sync.Map // inviteKey of the dialog-forming INVITE → *dialog, to spot its retransmissions
+	rtp     *portAllocator
+	work    sync.WaitGroup
+	gate    sync.Mutex // orders work.Add against Close's Wait
+	closing atomic.Bool
+	closed  chan struct{}
 }
 
 // NewServer builds the SIP stack; Start binds it.
