@@ -172,6 +172,9 @@ func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	if s.outboundBye(req, tx) {
+		return
+	}
 	d, ec, ok := s.inDialog(req, tx)
 	if !ok {
 		return
@@ -203,7 +206,8 @@ func (s *Server) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 	_ = tx.Respond(res)
 }
 
-// sendBye hangs up from the Edge's side over the connection the call came in on.
+// sendBye hangs up from the Edge's side over the peer's live connection in the dialog, else over a
+// new one to the dialog's next hop.
 func (s *Server) sendBye(d *dialog) {
 	inv := d.invite
 	target := inv.From().Address
@@ -229,8 +233,8 @@ func (s *Server) sendBye(d *dialog) {
 	conn := d.current()
 	select {
 	case <-conn.gone:
-		d.end()
-		s.log.Info().Str("call_id", inv.CallID().Value()).Msg("call ended by the Edge without a BYE: the peer's connection is gone")
+		s.forget(d) // the dialog ends now; its BYE is the Edge's last word, not the peer's cue
+		s.byeOnNewConn(d, bye)
 		return
 	default:
 	}

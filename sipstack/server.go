@@ -55,6 +55,9 @@ type Config struct {
 	// Tap hears every connection's bytes and handshake, KeyLog receives the NSS key log; nil: off.
 	Tap    Tap
 	KeyLog io.Writer
+	// Redial opens a new connection for the Edge's BYE when a dialog's connection is gone; nil: the
+	// dialog ends without one.
+	Redial Redialer
 }
 
 // defaultAckTimeout is the SIP layer's own: the configuration has no key for it.
@@ -95,6 +98,7 @@ type Server struct {
 	ln      *tlsListener
 	port    int
 	dialogs sync.Map // dialogKey → *dialog
+	placed  sync.Map // dialogKey → *outboundCall: calls the Edge placed on connections of its own
 	shed    *loadShedder
 	invites sync.Map // inviteKey of the dialog-forming INVITE → *dialog, to spot its retransmissions
 	rtp     *portAllocator
