@@ -63,7 +63,7 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		// sipgo itself only insists on Via and CSeq; every handler here relies on these too.
 		if missing := missingHeader(req); missing != "" {
 			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("missing", missing).Msg("malformed request")
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("missing", missing).Msg(MsgMalformed)
 				s.reply(req, tx, 0, 400, "Bad Request - Missing "+missing, nil)
 			}
 			return
@@ -71,14 +71,14 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		// RFC 3261 §8.1.1.5: the CSeq method matches the request's; sipgo keys transactions on it.
 		if m := req.CSeq().MethodName; m != req.Method {
 			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("cseq", req.CSeq().Value()).Msg("malformed request")
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("cseq", req.CSeq().Value()).Msg(MsgMalformed)
 				s.reply(req, tx, 0, 400, "Bad Request - CSeq method does not match", nil)
 			}
 			return
 		}
 		if dup := duplicateHeader(req); dup != "" {
 			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("duplicate", dup).Msg("malformed request")
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("duplicate", dup).Msg(MsgMalformed)
 				s.reply(req, tx, 0, 400, "Bad Request - Duplicate "+dup, nil)
 			}
 			return

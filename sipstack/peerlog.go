@@ -1,0 +1,19 @@
+package sipstack
+
+// The messages of log lines that any outside party can cause at will, as often as it likes: the
+// process logger bounds these per interval (package lograte), while the metrics count every one.
+const (
+	MsgHandshakeRefused = "TLS handshake refused; no SIP answer is possible"
+	MsgUnparsable       = "unparsable or oversized SIP from the peer; connection closed"
+	MsgConnRefused      = "connection refused"
+	MsgAcceptFailed     = "accept failed; retrying with backoff"
+	MsgMessageTimeout   = "SIP message not complete within edge.message_timeout; closing the connection"
+	MsgMalformed        = "malformed request"
+)
+
+// PeerTriggered lists them, with sipgo's own lines that a peer's bytes cause (a parse failure, a
+// transaction it cannot key or answer).
+var PeerTriggered = []string{
+	MsgHandshakeRefused, MsgUnparsable, MsgConnRefused, MsgAcceptFailed, MsgMessageTimeout, MsgMalformed,
+	"failed to parse", "Server tx failed to handle request",
+}
