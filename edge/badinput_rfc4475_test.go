@@ -60,21 +60,21 @@ func tortureRows() []tortureRow {
 		{"badaspec", "3.1.2.14", "close", "400", "spaces inside an addr-spec"},
 		{"baddn", "3.1.2.15", "close", "400", "non-token characters in an unquoted display name"},
 		{"badvers", "3.1.2.16", "505", "", "SIP/7.0"},
-		{"mismatch01", "3.1.2.17", "none", "400", "the CSeq names INVITE: the Edge's 400 meets sipgo's transaction keyed on INVITE and is lost (never dialed, never resolved)"},
+		{"mismatch01", "3.1.2.17", "400", "", "the start line's method and CSeq's differ"},
 		{"mismatch02", "3.1.2.18", "400", "", "an unknown method with another CSeq method"},
 		{"bigcode", "3.1.2.19", "close", "", "a response with a four-digit code: discarded; sipgo's parse error closes"},
 		// §3.2 transaction layer.
 		{"badbranch", "3.2.1", "504", "", "branch=z9hG4bK alone: RFC 2543 matching"},
 		// §3.3 application layer.
 		{"insuf", "3.3.1", "400", "", "no Call-ID, From or To"},
-		{"unkscm", "3.3.2", "504", "416", "an unknown Request-URI scheme: the Edge judges the sender first"},
+		{"unkscm", "3.3.2", "416", "", "an unknown Request-URI scheme (RFC 3261 §8.2.2.1)"},
 		{"novelsc", "3.3.3", "close", "416", "soap.beep:// is not a scheme sipgo parses"},
 		{"unksm2", "3.3.4", "405", "", "a REGISTER with unknown schemes in To and From"},
 		{"bext01", "3.3.5", "504", "420", "Require/Proxy-Require of unknown extensions: the sender is judged first"},
 		{"invut", "3.3.6", "504", "415", "an unknown Content-Type: the sender is judged first"},
 		{"regaut01", "3.3.7", "405", "", "a REGISTER with an unknown Authorization scheme"},
 		{"multi01", "3.3.8", "400", "", "several values in single-value headers"},
-		{"mcl01", "3.3.9", "close", "", "two different Content-Lengths leave a stream without framing"},
+		{"mcl01", "3.3.9", "400|close", "400", "Content-Length twice: the 400 for the duplicate races sipgo's close on the bytes the first length leaves unframed, as in dblreq"},
 		{"bcast", "3.3.10", "none", "", "a response with a broadcast Via: discarded"},
 		{"zeromf", "3.3.11", "504", "", "Max-Forwards 0 on an OPTIONS the Edge answers itself"},
 		{"cparam01", "3.3.12", "405", "", "a REGISTER"},
@@ -95,13 +95,14 @@ func TestRFC4475Corpus(t *testing.T) {
 	}
 	rows := tortureRows()
 	checkCorpusComplete(t, rows)
-	e := startEdge(t, withZones(acanoCorrect), func(c *config.Config) {
-		c.Edge.MessageTimeout = 500 * time.Millisecond // clerr waits for bytes that never come
-	})
-	cert := e.issue(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})
-	good := e.peer(cert)
 	for _, r := range rows {
 		t.Run(r.file, func(t *testing.T) {
+			// An Edge of its own: many of the messages share a branch and sent-by (z9hG4bKkdjuw), and
+			// the server transaction an earlier row left would take a later one for its retransmission.
+			e := startEdge(t, withZones(acanoCorrect), func(c *config.Config) {
+				c.Edge.MessageTimeout = 500 * time.Millisecond // clerr waits for bytes that never come
+			})
+			cert := e.issue(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})
 			msg, err := os.ReadFile(filepath.Join("testdata", "rfc4475", r.file+".dat"))
 			if err != nil {
 				t.Fatal(err)
@@ -115,7 +116,7 @@ func TestRFC4475Corpus(t *testing.T) {
 			if got := p.outcome(wait); !oneOf(got, r.want) {
 				t.Errorf("RFC 4475 §%s: answer %s, want %s (%s)", r.section, got, r.want, r.why)
 			}
-			if res := e.call(good, seedFrom, seedTo); !res.Answered {
+			if res := e.call(e.peer(cert), seedFrom, seedTo); !res.Answered {
 				t.Fatalf("a good call after %s failed: %v", r.file, res.Final)
 			}
 		})

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -83,6 +84,14 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 			}
 			return
 		}
+		// RFC 3261 §8.2.2.1: a Request-URI scheme the Edge does not serve gets 416 (RFC 4475 unkscm).
+		if !servedScheme(req.Recipient.Scheme) {
+			if !req.IsAck() {
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Msg(MsgMalformed)
+				s.reply(req, tx, 0, 416, "Unsupported URI Scheme", nil)
+			}
+			return
+		}
 		// A handler bug must cost one transaction, not the Edge every peer is talking to.
 		defer func() {
 			if r := recover(); r != nil {
@@ -94,6 +103,16 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		}()
 		h(req, tx)
 	}
+}
+
+// servedScheme reports whether a Request-URI of scheme names someone the Edge can judge: SIP and
+// SIPS users, and tel numbers (refused later as nobody the Edge serves, like any unknown user).
+func servedScheme(scheme string) bool {
+	switch strings.ToLower(scheme) {
+	case "sip", "sips", "tel":
+		return true
+	}
+	return false
 }
 
 // sipVersion is the only version the Edge speaks, in requests and in every response.
