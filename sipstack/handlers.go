@@ -70,7 +70,7 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 			return
 		}
 		// RFC 3261 §8.1.1.5: the CSeq method matches the request's; sipgo keys transactions on it.
-		if m := req.CSeq().MethodName; m != req.Method {
+		if m := req.CSeq().MethodName; m != req.Method && !caseOnlyOfUnknown(m, req.Method) {
 			if !req.IsAck() {
 				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("cseq", req.CSeq().Value()).Msg(MsgMalformed)
 				s.reply(req, tx, 0, 400, "Bad Request - CSeq method does not match", nil)
@@ -103,6 +103,22 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		}()
 		h(req, tx)
 	}
+}
+
+// caseOnlyOfUnknown reports a CSeq method that differs from the start line's only in case, for a
+// method the Edge does not know: sipgo upper-cases the start line's method and not CSeq's, so that is
+// no mismatch the peer made, and an unknown method gets its 501 whatever its case (RFC 4475 intmeth).
+// A known method in another case ("options") is another, unknown, method sipgo made look known.
+func caseOnlyOfUnknown(cseq, method sip.RequestMethod) bool {
+	if !strings.EqualFold(string(cseq), string(method)) {
+		return false
+	}
+	switch method {
+	case sip.INVITE, sip.ACK, sip.BYE, sip.CANCEL, sip.OPTIONS, sip.MESSAGE, sip.SUBSCRIBE, sip.INFO,
+		sip.REGISTER, sip.NOTIFY, sip.REFER, sip.PRACK, sip.UPDATE, sip.PUBLISH:
+		return false
+	}
+	return true
 }
 
 // servedScheme reports whether a Request-URI of scheme names someone the Edge can judge: SIP and
