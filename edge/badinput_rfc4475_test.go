@@ -54,7 +54,7 @@ func tortureRows() []tortureRow {
 		{"lwsruri", "3.1.2.8", "close", "400", "LWS inside the Request-URI"},
 		{"lwsstart", "3.1.2.9", "close", "400", "several SPs between start-line elements"},
 		{"trws", "3.1.2.10", "close", "400", "SP at the end of the start line"},
-		{"escruri", "3.1.2.11", "504", "400", "a header in the Request-URI: the Edge judges the sender first"},
+		{"escruri", "3.1.2.11", "400", "", "a header in the Request-URI (RFC 3261 §19.1.1)"},
 		{"baddate", "3.1.2.12", "504", "", "a non-GMT Date may be processed as if GMT"},
 		{"regbadct", "3.1.2.13", "405", "", "a REGISTER: the Edge is no registrar"},
 		{"badaspec", "3.1.2.14", "close", "400", "spaces inside an addr-spec"},

@@ -92,6 +92,14 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 			}
 			return
 		}
+		// RFC 3261 §19.1.1: a URI's headers are not allowed in a Request-URI (RFC 4475 escruri).
+		if len(req.Recipient.Headers) > 0 {
+			if !req.IsAck() {
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Msg(MsgMalformed)
+				s.reply(req, tx, 0, 400, "Bad Request - Headers in Request-URI", nil)
+			}
+			return
+		}
 		// A handler bug must cost one transaction, not the Edge every peer is talking to.
 		defer func() {
 			if r := recover(); r != nil {
