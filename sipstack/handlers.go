@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -63,23 +64,39 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		// sipgo itself only insists on Via and CSeq; every handler here relies on these too.
 		if missing := missingHeader(req); missing != "" {
 			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("missing", missing).Msg("malformed request")
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("missing", missing).Msg(MsgMalformed)
 				s.reply(req, tx, 0, 400, "Bad Request - Missing "+missing, nil)
 			}
 			return
 		}
 		// RFC 3261 §8.1.1.5: the CSeq method matches the request's; sipgo keys transactions on it.
-		if m := req.CSeq().MethodName; m != req.Method {
+		if m := req.CSeq().MethodName; m != req.Method && !caseOnlyOfUnknown(m, req.Method) {
 			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("cseq", req.CSeq().Value()).Msg("malformed request")
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("cseq", req.CSeq().Value()).Msg(MsgMalformed)
 				s.reply(req, tx, 0, 400, "Bad Request - CSeq method does not match", nil)
 			}
 			return
 		}
 		if dup := duplicateHeader(req); dup != "" {
 			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("duplicate", dup).Msg("malformed request")
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("duplicate", dup).Msg(MsgMalformed)
 				s.reply(req, tx, 0, 400, "Bad Request - Duplicate "+dup, nil)
+			}
+			return
+		}
+		// RFC 3261 §8.2.2.1: a Request-URI scheme the Edge does not serve gets 416 (RFC 4475 unkscm).
+		if !servedScheme(req.Recipient.Scheme) {
+			if !req.IsAck() {
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Msg(MsgMalformed)
+				s.reply(req, tx, 0, 416, "Unsupported URI Scheme", nil)
+			}
+			return
+		}
+		// RFC 3261 §19.1.1: a URI's headers are not allowed in a Request-URI (RFC 4475 escruri).
+		if len(req.Recipient.Headers) > 0 {
+			if !req.IsAck() {
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Msg(MsgMalformed)
+				s.reply(req, tx, 0, 400, "Bad Request - Headers in Request-URI", nil)
 			}
 			return
 		}
@@ -94,6 +111,32 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		}()
 		h(req, tx)
 	}
+}
+
+// caseOnlyOfUnknown reports a CSeq method that differs from the start line's only in case, for a
+// method the Edge does not know: sipgo upper-cases the start line's method and not CSeq's, so that is
+// no mismatch the peer made, and an unknown method gets its 501 whatever its case (RFC 4475 intmeth).
+// A known method in another case ("options") is another, unknown, method sipgo made look known.
+func caseOnlyOfUnknown(cseq, method sip.RequestMethod) bool {
+	if !strings.EqualFold(string(cseq), string(method)) {
+		return false
+	}
+	switch method {
+	case sip.INVITE, sip.ACK, sip.BYE, sip.CANCEL, sip.OPTIONS, sip.MESSAGE, sip.SUBSCRIBE, sip.INFO,
+		sip.REGISTER, sip.NOTIFY, sip.REFER, sip.PRACK, sip.UPDATE, sip.PUBLISH:
+		return false
+	}
+	return true
+}
+
+// servedScheme reports whether a Request-URI of scheme names someone the Edge can judge: SIP and
+// SIPS users, and tel numbers (refused later as nobody the Edge serves, like any unknown user).
+func servedScheme(scheme string) bool {
+	switch strings.ToLower(scheme) {
+	case "sip", "sips", "tel":
+		return true
+	}
+	return false
 }
 
 // sipVersion is the only version the Edge speaks, in requests and in every response.

@@ -132,7 +132,7 @@ func (c *edgeConn) Read(b []byte) (int, error) {
 	if errors.As(err, &ne) && ne.Timeout() {
 		if partial && !time.Now().Before(c.msgStart.Add(c.l.msgTimeout)) {
 			c.l.log.Warn().Str("peer", c.RemoteAddr().String()).Dur("message_timeout", c.l.msgTimeout).
-				Msg("SIP message not complete within edge.message_timeout; closing the connection")
+				Msg(MsgMessageTimeout)
 			_ = c.Conn.Close()
 			return n, fmt.Errorf("incomplete message: %w", net.ErrClosed)
 		}
@@ -154,7 +154,7 @@ func (c *edgeConn) doHandshake() error {
 		}
 		if err != nil {
 			c.l.log.Warn().Str("peer", c.RemoteAddr().String()).Str("reason", handshakeReason(err)).
-				Msg("TLS handshake refused; no SIP answer is possible")
+				Msg(MsgHandshakeRefused)
 			_ = c.Conn.Close()
 			c.hsErr = errRefused
 			return
