@@ -148,7 +148,7 @@ func (c *edgeConn) doHandshake() error {
 		ctx, cancel := context.WithTimeout(context.Background(), c.l.handshake)
 		defer cancel()
 		started := time.Now()
-		err := c.Conn.HandshakeContext(ctx)
+		err := c.handshakeAside(ctx)
 		if c.tap != nil {
 			c.tap.Handshake(c.Conn.ConnectionState(), time.Since(started), err)
 		}
@@ -168,6 +168,16 @@ func (c *edgeConn) doHandshake() error {
 		c.handshook.Store(true)
 	})
 	return c.hsErr
+}
+
+// handshakeAside runs the TLS handshake on a goroutine of its own and waits for it. The handshake
+// (certificate parsing, key exchange, the Edge's chain check) needs a deep stack; run on the
+// connection's reader goroutine, that stack would stay grown for the connection's whole life, most
+// of it spent parked in Read. The waiting is bounded by ctx, which bounds the handshake.
+func (c *edgeConn) handshakeAside(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() { done <- c.Conn.HandshakeContext(ctx) }()
+	return <-done
 }
 
 func handshakeReason(err error) string {
