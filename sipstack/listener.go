@@ -84,6 +84,9 @@ type edgeConn struct {
 	watch     readWatch     // tells sipgo's close after unparsable input from the others
 	gone      chan struct{} // closed once sipgo closes the connection: dialogs on it are orphaned
 	goneOnce  sync.Once
+	wmu       sync.Mutex // orders writes and guards held and pending (coalesce.go)
+	held      bool
+	pending   []byte
 }
 
 // Close is sipgo's last word on a connection, whatever ended it (peer, idle timer, handshake).
@@ -195,16 +198,6 @@ func handshakeReason(err error) string {
 // writeTimeout bounds each write, so a peer that stops reading cannot hold a handler (and a graceful
 // stop) until the idle timeout.
 const writeTimeout = 10 * time.Second
-
-func (c *edgeConn) Write(b []byte) (int, error) {
-	if err := c.Conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
-		return 0, err
-	}
-	if c.tap != nil {
-		c.tap.Plain(true, time.Now(), b)
-	}
-	return c.Conn.Write(b)
-}
 
 // ConnID is the connection number the Edge echoes as ms-received-cid.
 func (c *edgeConn) ConnID() uint64 { return c.cid }
