@@ -17,6 +17,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/config"
 )
 
 // BenchmarkRefusedCall is one refused call as an Expressway sends it (INVITE, the 504 with its
@@ -24,7 +25,8 @@ import (
 // process CPU is nearly all the server's: the Edge beside, in the same run, a bare sipgo listener
 // that answers every INVITE with a fixed 504 and waits for its ACK.
 func BenchmarkRefusedCall(b *testing.B) {
-	e := startEdge(b, withZones(acanoToOtherDomain))
+	// A long handshake bound: under valgrind (instruction counts, bench/README.md) a handshake is slow.
+	e := startEdge(b, withZones(acanoToOtherDomain), func(c *config.Config) { c.Edge.HandshakeTimeout = time.Minute })
 	cert := e.issue(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"})
 	targets := []struct{ name, addr string }{{"baseline-sipgo", startRefusingBaseline(b, e.lab.EdgeCert)}, {"edge", e.addr}}
 	for _, tg := range targets {
