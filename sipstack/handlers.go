@@ -144,14 +144,31 @@ const sipVersion = "SIP/2.0"
 
 // duplicateHeader names the first header that must appear once (RFC 3261 §7.3.1, §20) but appears
 // more often, "" when none. sipgo reads the first and ignores the rest; the two could disagree on
-// who the caller is, so such a request is refused outright.
+// who the caller is, so such a request is refused outright. One pass over the headers, counting:
+// a GetHeaders per name walked them seven times and built seven slices per request.
 func duplicateHeader(req *sip.Request) string {
-	for _, name := range []string{"From", "To", "Call-ID", "CSeq", "Max-Forwards", "Content-Length", "Content-Type"} {
-		if len(req.GetHeaders(name)) > 1 {
-			return name
+	var seen [len(singleHeaders)]int
+	for _, h := range req.Headers() {
+		name := sip.HeaderToLower(h.Name())
+		for i, single := range singleHeaders {
+			if name == single.lower {
+				seen[i]++
+				break
+			}
+		}
+	}
+	for i, n := range seen {
+		if n > 1 {
+			return singleHeaders[i].name
 		}
 	}
 	return ""
+}
+
+// singleHeaders are the headers a request may carry once, in the order duplicateHeader reports them.
+var singleHeaders = [...]struct{ name, lower string }{
+	{"From", "from"}, {"To", "to"}, {"Call-ID", "call-id"}, {"CSeq", "cseq"},
+	{"Max-Forwards", "max-forwards"}, {"Content-Length", "content-length"}, {"Content-Type", "content-type"},
 }
 
 // missingHeader names the first mandatory header (RFC 3261 §8.1.1) a request lacks, "" when complete.
@@ -224,10 +241,12 @@ func peerChain(cs tls.ConnectionState) []*x509.Certificate { return cs.PeerCerti
 // awaitAck keeps a refused INVITE's transaction until its ACK arrives (RFC 3261 §17.2.1), bounded.
 // It does not end early on shutdown: the connection must outlive the final answer's delivery.
 func (s *Server) awaitAck(tx sip.ServerTransaction) {
+	t := time.NewTimer(s.cfg.AckTimeout)
+	defer t.Stop()
 	select {
 	case <-tx.Acks():
 	case <-tx.Done():
-	case <-time.After(s.cfg.AckTimeout):
+	case <-t.C:
 	}
 }
 

@@ -217,3 +217,13 @@ func (s *Server) recordRoute() string {
 func (s *Server) contactValue() string {
 	return "<sip:" + s.cfg.ContactHost + ":" + strconv.Itoa(s.port) + ";transport=tls>"
 }
+
+// ReadBufferSize is what sipgo reads each connection's plaintext into. sipgo's default (32 KiB) is
+// held by every connection for its whole life, most of them idle between messages; its stream
+// parser reassembles a message across reads and enforces edge.max_message_bytes on the whole, so
+// a small buffer changes nothing on the wire. 4 KiB holds a typical INVITE with its SDP in one read
+// and is what a bufio.Reader, the bare crypto/tls baseline of bench/idle.sh, holds.
+const ReadBufferSize = 4096
+
+// init sets the buffer before any connection can read: sipgo takes it from a package variable.
+func init() { sip.TransportBufferReadSize = ReadBufferSize }
