@@ -35,7 +35,7 @@ func TestHandshakeRefusalFloodKeepsTheLogBounded(t *testing.T) {
 	failHandshakes(t, e, flood)
 	waitFor(t, "the metrics to count every refusal", func() bool { return failedHandshakes(m) >= flood })
 	time.Sleep(2 * every) // the last interval's summary
-	lines, suppressed := refusalLines(t, logs.String())
+	lines, suppressed := refusalLines(t, logs.String(), sipstack.MsgHandshakeRefused)
 	intervals := int(time.Since(started)/every) + 1
 	if lines > burst*intervals {
 		t.Errorf("%d refusal lines in %d intervals: more than %d per interval", lines, intervals, burst)
@@ -49,6 +49,34 @@ func TestHandshakeRefusalFloodKeepsTheLogBounded(t *testing.T) {
 	cert := e.issue(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})
 	if res := e.call(e.peer(cert), seedFrom, seedTo); !res.Answered {
 		t.Errorf("a good call after the flood failed: %v", res.Final)
+	}
+}
+
+// A peer sending refused requests as fast as it can: the Edge log keeps every record, as a real
+// Edge does, while the process log keeps a few refusal lines per interval and counts the rest.
+func TestRefusedRequestFloodKeepsTheProcessLogBounded(t *testing.T) {
+	const flood, burst, every = 60, 5, 400 * time.Millisecond
+	logs := &LogBuffer{}
+	log := lograte.Attach(zerolog.New(logs), burst, every, PeerTriggered...)
+	e := startEdgeWith(t, log, ServiceOptions{}, withZones(acanoCorrect))
+	wrongName := e.peer(e.issue(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.steven.lab"}))
+	started := time.Now()
+	for i := range flood {
+		if res := e.call(wrongName, seedFrom, seedTo); res.Final == nil || res.Final.StatusCode != 504 {
+			t.Fatalf("call %d: got %v, want the 1010 refusal", i, res.Final)
+		}
+	}
+	time.Sleep(2 * every) // the last interval's summary
+	lines, suppressed := refusalLines(t, logs.String(), MsgFederatedRefused)
+	intervals := int(time.Since(started)/every) + 1
+	if lines > burst*intervals {
+		t.Errorf("%d refusal lines in %d intervals: more than %d per interval", lines, intervals, burst)
+	}
+	if lines+suppressed != flood {
+		t.Errorf("logged %d + counted in summaries %d, want all %d refusals", lines, suppressed, flood)
+	}
+	if got := strings.Count(e.edgeLog.String(), "$$begin_record"); got != flood {
+		t.Errorf("the Edge log holds %d records, want one per refusal (%d)", got, flood)
 	}
 }
 
@@ -76,8 +104,8 @@ func failHandshakes(t *testing.T, e *testEdge, n int) {
 	wg.Wait()
 }
 
-// refusalLines counts the handshake-refusal lines and the refusals the summary lines left out.
-func refusalLines(t *testing.T, logs string) (lines, suppressed int) {
+// refusalLines counts the lines of one kind and the ones the summary lines left out.
+func refusalLines(t *testing.T, logs, msg string) (lines, suppressed int) {
 	for _, l := range strings.Split(strings.TrimSpace(logs), "\n") {
 		var rec struct {
 			Message           string `json:"message"`
@@ -88,9 +116,9 @@ func refusalLines(t *testing.T, logs string) (lines, suppressed int) {
 			t.Fatalf("log line %q: %v", l, err)
 		}
 		switch {
-		case rec.Message == sipstack.MsgHandshakeRefused:
+		case rec.Message == msg:
 			lines++
-		case rec.SuppressedMessage == sipstack.MsgHandshakeRefused:
+		case rec.SuppressedMessage == msg:
 			suppressed += rec.Suppressed
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/edgesim/edgesim/edge"
 	"github.com/edgesim/edgesim/lograte"
 	"github.com/edgesim/edgesim/sipstack"
 )
@@ -34,7 +35,12 @@ func (a *app) logger() (zerolog.Logger, error) {
 		return zerolog.Nop(), usageErr(fmt.Errorf("--log-format %q: want console or json", a.logFormat))
 	}
 	zl := zerolog.New(w).Level(lvl).With().Timestamp().Logger()
-	zl = lograte.Attach(zl, peerLinesPerInterval, peerLineInterval, sipstack.PeerTriggered...)
+	zl = lograte.Attach(zl, peerLinesPerInterval, peerLineInterval, peerTriggered()...)
 	sipgoSink.set(zerolog.NewSlogHandler(zl.With().Str("component", "sipgo").Logger()))
 	return zl, nil
+}
+
+// peerTriggered is every log line an outside party can cause at will, from the stack and the Edge.
+func peerTriggered() []string {
+	return append(append([]string(nil), sipstack.PeerTriggered...), edge.PeerTriggered...)
 }
