@@ -281,7 +281,7 @@ func (r *Result) observe() {
 		t := a.TLS[0]
 		g.TLSVersion, g.TLSCipher = t.Version, t.Cipher
 		for _, c := range t.Chain {
-			g.PeerChain = append(g.PeerChain, c.Subject+" "+strings.Join(c.SANs, ","))
+			g.PeerChain = append(g.PeerChain, fmt.Sprintf("%s SAN=%s EKU=%s sig=%s", c.Subject, strings.Join(c.SANs, ","), c.EKUs, c.Signature))
 		}
 	}
 }
