@@ -96,6 +96,9 @@ func Run(ctx context.Context, p *Plan, o Options) (*Report, error) {
 	if rep.RunID == "" {
 		rep.RunID = strconv.FormatInt(time.Now().UnixMilli(), 36)
 	}
+	if err := checkListeners(o.Config, p.UC.Answerer); err != nil {
+		return nil, err
+	}
 	if err := ensureScenarioCAs(p, o.Config.Lab.Dir); err != nil {
 		return nil, fmt.Errorf("lab CAs: %w", err)
 	}
