@@ -141,9 +141,6 @@ func callerTLS(p *Plan, o Options) *tls.Config {
 	return conf
 }
 
-// settle is the pause between one case's Edge closing and the next one starting.
-const settle = 300 * time.Millisecond
-
 type runner struct {
 	p     *Plan
 	o     Options
@@ -181,10 +178,7 @@ func (r *runner) runCase(ctx context.Context, c *Case) (res Result) {
 	if err := lab.close(); err != nil {
 		res.Notes = append(res.Notes, "closing the Edge: "+err.Error())
 	}
-	// The Expressway must notice those connections closed before the next case's Edge listens on
-	// the same address; against Kamailio, without this pause, a request of the next case now and then
-	// went nowhere (root cause not established).
-	time.Sleep(settle)
+	r.awaitPeerCloses(lab, &res)
 	sctx, scancel := context.WithTimeout(context.Background(), 3*time.Second)
 	_ = r.rec.Sync(sctx)
 	scancel()
