@@ -191,10 +191,16 @@ func (r *runner) runCase(ctx context.Context, c *Case) (res Result) {
 }
 
 // endpoints are the case's From and To, with the token as the Skype-side user unless the plan
-// names one.
+// names one. The UC side is the plan's first identity, or for a case that takes a scenario the
+// scenario's own UC-side URI: its fault is about that URI's domain (cms.steven.lab, say).
 func (r *runner) endpoints(c *Case, token string) (from, to string) {
 	skype := "sip:" + token + "@" + r.p.Skype.Domain
 	uc := r.p.UC.Identities[0]
+	if s := c.scenario; s != nil && c.Direction == Inbound {
+		uc = or(s.Call.From, uc)
+	} else if s != nil {
+		uc = or(s.Call.To, uc)
+	}
 	if c.Direction == Inbound {
 		from, to = or(c.From, uc), or(c.To, skype)
 	} else {
