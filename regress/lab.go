@@ -131,11 +131,10 @@ const peerCloseBound = 3 * time.Second
 // connection the Edge has already closed when it has not yet read the Edge's FIN, and that request
 // is lost (the kernel answers it with a reset; over TLS no transaction retransmits). A connection
 // is gone from the proxy's table once it closes its end, which the kernel shows here.
-func (r *runner) awaitPeerCloses(l *caseLab, res *Result) {
-	port := l.port
+func (l *caseLab) awaitPeerCloses(res *Result) {
 	deadline := time.Now().Add(peerCloseBound)
 	for {
-		left, err := openConns(port)
+		left, err := openConns(l.port)
 		if err != nil {
 			res.Notes = append(res.Notes, "cannot tell whether the Expressway closed its connections: "+err.Error())
 			return

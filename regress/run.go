@@ -178,7 +178,7 @@ func (r *runner) runCase(ctx context.Context, c *Case) (res Result) {
 	if err := lab.close(); err != nil {
 		res.Notes = append(res.Notes, "closing the Edge: "+err.Error())
 	}
-	r.awaitPeerCloses(lab, &res)
+	lab.awaitPeerCloses(&res)
 	sctx, scancel := context.WithTimeout(context.Background(), 3*time.Second)
 	_ = r.rec.Sync(sctx)
 	scancel()
