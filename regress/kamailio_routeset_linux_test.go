@@ -28,7 +28,7 @@ func TestKamailioKeepsTheRouteSet(t *testing.T) {
 		return
 	}
 	l := newKamLab(t)
-	l.startKamailio(t, false)
+	l.startKamailio(t, kamailioSetup{Cert: "vcse"})
 	lab, err := edge.OpenLab(l.cfg)
 	if err != nil {
 		t.Fatal(err)
