@@ -13,6 +13,7 @@ func FuzzDecodeConfig(f *testing.F) {
 		"", "edge:\n  fqdn: sip.skype.lab\n", "edge: [1, 2]\n", "dns:\n  zones:\n    a.lab: |\n      x IN A 1.2.3.4\n",
 		"edge:\n  tls: {profile: lync2013, min_version: \"1.0\"}\n", "lab: {dir: 7}\n", "&a [*a]\n", "edge:\n  bogus: 1\n",
 		"edge:\n  federation:\n    allowed: [{domain: x, proxy_fqdn: \"y:5062\"}]\n", "\x00\xff", "edge:\n\tfqdn: x\n",
+		strings.Repeat("[", 200), aliasBomb("a"), blockNest(140), // past the bounds: refused at once
 	} {
 		f.Add([]byte(seed))
 	}

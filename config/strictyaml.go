@@ -16,6 +16,9 @@ import (
 // Every error names the file, the line and, where the line holds one, the key path,
 // because a person fixing a lab file needs all three.
 func DecodeStrictYAML(file string, data []byte, out any) error {
+	if err := checkBounds(file, data); err != nil {
+		return err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	err := dec.Decode(out)

@@ -44,6 +44,8 @@ type Options struct {
 	// Play, when set, plays a scenario against the running Edge and returns the Call-ID its
 	// attempt carries; nil hides the buttons.
 	Play func(context.Context, *scenarios.Scenario) (callID string, err error)
+	// Call, when set, places a call through the running Edge for POST /api/calls; nil: 404 there.
+	Call func(context.Context, edge.CallRequest) edge.CallResult
 	// Token, when set, is required on every request: a bearer token, or ?token= once, then a cookie.
 	Token string
 	// ClientQueue bounds the attempts queued for one /events client; 0: record.DefaultSubscriberQueue.
@@ -81,12 +83,13 @@ func New(o Options) (*Server, error) {
 	s.mux.HandleFunc("GET /lab/ca.pem", s.caPEM)
 	s.mux.HandleFunc("GET /scenarios", s.scenarioList)
 	s.mux.HandleFunc("POST /scenarios/{name}/play", s.play)
+	s.mux.HandleFunc("POST /api/calls", s.apiCall)
 	return s, nil
 }
 
 // Handler is the console with its token check (when a token is set) and its security headers.
 func (s *Server) Handler() http.Handler {
-	// A page on another site must not make the browser play scenarios here (the only POST).
+	// A page on another site must not make the browser play scenarios or place calls here (the POSTs).
 	cop := http.NewCrossOriginProtection().Handler(s.mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/edgesim/edgesim/record"
+	"github.com/edgesim/edgesim/record/artifact"
 )
 
 func TestAttemptOfARealCallIsListedDrawnAndServedAsJSON(t *testing.T) {
@@ -33,7 +34,7 @@ func TestAttemptOfARealCallIsListedDrawnAndServedAsJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(js), &all); err != nil || len(all) == 0 || all[0].ID != id {
 		t.Fatalf("api list: %v %d", err, len(all))
 	}
-	if code, svg := get(t, c.http.URL+"/attempts/"+id+"/ladder.svg"); code != 200 || svg != Ladder(one) {
+	if code, svg := get(t, c.http.URL+"/attempts/"+id+"/ladder.svg"); code != 200 || svg != artifact.Ladder(one) {
 		t.Fatalf("ladder download (%d) is not Ladder(attempt)", code)
 	}
 	if code, _ := get(t, c.http.URL+"/attempts/nope"); code != http.StatusNotFound {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/record"
+	"github.com/edgesim/edgesim/record/artifact"
 	"github.com/edgesim/edgesim/scenarios"
 )
 
@@ -81,7 +82,7 @@ func (s *Server) attempt(w http.ResponseWriter, r *http.Request) {
 	s.render(w, "attempt.html", map[string]any{
 		"Title": "attempt " + a.ID, "A": a, "Row": RowOf(a),
 		// Ladder escapes every text it draws, so its output is markup the page may include as it is.
-		"Ladder":   template.HTML(Ladder(a)),
+		"Ladder":   template.HTML(artifact.Ladder(a)),
 		"Messages": msgs, "Trace": traceViews(a.Trace), "Matches": matchScenarios(s.o.Library, a),
 		"JSON": string(js),
 	})
@@ -94,7 +95,7 @@ func (s *Server) ladderSVG(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "image/svg+xml")
 	w.Header().Set("Content-Disposition", `attachment; filename="attempt-`+a.ID+`.svg"`)
-	_, _ = w.Write([]byte(Ladder(a)))
+	_, _ = w.Write([]byte(artifact.Ladder(a)))
 }
 
 func (s *Server) apiList(w http.ResponseWriter, r *http.Request) {

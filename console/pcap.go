@@ -1,25 +1,19 @@
 package console
 
 import (
-	"bytes"
 	"net/http"
-	"net/netip"
-	"strings"
 
-	"github.com/edgesim/edgesim/capture"
-	"github.com/edgesim/edgesim/record"
+	"github.com/edgesim/edgesim/record/artifact"
 )
 
-// pcapng writes the attempt's SIP messages as a capture of their own: synthetic TCP carrying the
-// plaintext each side sent (the record keeps messages decrypted, so no key log is needed). The
-// Edge's whole capture, with its TLS and key log, is capture.pcapng; this is the one-attempt cut a
-// trainer attaches to a ticket. Wireshark: Decode As… SIP on the TLS port.
+// pcapng serves the attempt's SIP messages as a capture of their own (artifact.PCAPNG): the
+// one-attempt cut a trainer attaches to a ticket.
 func (s *Server) pcapng(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.find(w, r)
 	if !ok {
 		return
 	}
-	b, err := attemptPCAPNG(a)
+	b, err := artifact.PCAPNG(a)
 	if err != nil {
 		http.Error(w, "pcapng: "+err.Error(), http.StatusInternalServerError)
 		return
@@ -27,55 +21,4 @@ func (s *Server) pcapng(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/vnd.tcpdump.pcap")
 	w.Header().Set("Content-Disposition", `attachment; filename="attempt-`+a.ID+`.pcapng"`)
 	_, _ = w.Write(b)
-}
-
-func attemptPCAPNG(a record.Attempt) ([]byte, error) {
-	var buf bytes.Buffer
-	pw, err := capture.NewWriter(&buf)
-	if err != nil {
-		return nil, err
-	}
-	open := map[capture.Stream]bool{}
-	var order []capture.Stream
-	for _, m := range a.Messages {
-		st, ok := streamOf(a.Direction, m.Conn)
-		if !ok {
-			continue
-		}
-		if !open[st] {
-			open[st] = true
-			order = append(order, st)
-			if err := pw.Open(st, m.Time); err != nil {
-				return nil, err
-			}
-		}
-		// The client is the side that connected: the peer inbound, the Edge outbound.
-		fromClient := (a.Direction == record.Inbound) != m.Out
-		if err := pw.Data(st, fromClient, m.Time, []byte(m.Raw), ""); err != nil {
-			return nil, err
-		}
-	}
-	for _, st := range order {
-		if err := pw.Close(st, a.End); err != nil {
-			return nil, err
-		}
-	}
-	if err := pw.Flush(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// streamOf reads "local → remote" (the Edge's side first) as client and server.
-func streamOf(direction, conn string) (capture.Stream, bool) {
-	l, rm, ok := strings.Cut(conn, " → ")
-	local, err1 := netip.ParseAddrPort(l)
-	remote, err2 := netip.ParseAddrPort(rm)
-	if !ok || err1 != nil || err2 != nil {
-		return capture.Stream{}, false
-	}
-	if direction == record.Inbound {
-		return capture.Stream{Client: remote, Server: local}, true
-	}
-	return capture.Stream{Client: local, Server: remote}, true
 }

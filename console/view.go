@@ -2,10 +2,10 @@ package console
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/edgesim/edgesim/record"
+	"github.com/edgesim/edgesim/record/artifact"
 	"github.com/edgesim/edgesim/scenarios"
 )
 
@@ -30,7 +30,7 @@ type Row struct {
 func RowOf(a record.Attempt) Row {
 	return Row{ID: a.ID, Time: a.Start.Format("15:04:05.000"), Direction: a.Direction, Peer: a.Peer,
 		PeerName: a.PeerName, From: a.FromDomain, To: a.ToDomain, Domains: domains(a), Method: methodOf(a),
-		Outcome: OutcomeText(a), Class: outcomeClass(a.Outcome), Duration: durationText(a.End.Sub(a.Start))}
+		Outcome: artifact.OutcomeText(a), Class: outcomeClass(a.Outcome), Duration: durationText(a.End.Sub(a.Start))}
 }
 
 func domains(a record.Attempt) string {
@@ -45,36 +45,6 @@ func methodOf(a record.Attempt) string {
 		return a.Method
 	}
 	return a.Kind // a refused handshake has no SIP method
-}
-
-// OutcomeText is what a trainer reads out: "answered", or the status and the ms-diagnostics code.
-func OutcomeText(a record.Attempt) string {
-	switch a.Outcome {
-	case record.OutcomeAnswered, record.OutcomePassed:
-		return a.Outcome
-	case record.OutcomeAllowed:
-		if a.Status == 0 || a.Status == 200 {
-			return "answered"
-		}
-	case record.OutcomeTLSRefused:
-		for _, t := range a.TLS {
-			if t.Alert != "" {
-				return "TLS refused · " + t.Alert
-			}
-		}
-		return "TLS refused"
-	}
-	var parts []string
-	if a.Status != 0 {
-		parts = append(parts, fmt.Sprint(a.Status))
-	}
-	if a.Diagnostic != 0 {
-		parts = append(parts, fmt.Sprint(a.Diagnostic))
-	}
-	if len(parts) == 0 {
-		return a.Outcome
-	}
-	return strings.Join(parts, " · ")
 }
 
 func outcomeClass(o string) string {

@@ -108,7 +108,7 @@ func LookupSRV(ctx context.Context, r labdns.Resolver, domain string) policy.SRV
 // the Edge-log record as written when the attempt record wants it, "" otherwise.
 func (s *Service) record(v policy.Verdict, msg MessageInfo) string {
 	if v.Record == nil {
-		s.log.Warn().Int("status", v.Status).Str("reason", v.Reason).Str("call_id", msg.CallID).Str("peer", msg.Peer).Msg("request refused")
+		s.log.Warn().Int("status", v.Status).Str("reason", v.Reason).Str("call_id", msg.CallID).Str("peer", msg.Peer).Msg(MsgRequestRefused)
 		return ""
 	}
 	h, err := s.edgeLog.Write(*v.Record, msg)
@@ -130,6 +130,6 @@ func (s *Service) record(v policy.Verdict, msg MessageInfo) string {
 		Str("result_code", v.Record.Result.Hex()).Str("result", v.Record.Result.Name).
 		Str("text", v.Record.Text).Str("sip_start_line", msg.StartLine).Str("sip_call_id", msg.CallID).
 		Str("sip_cseq", msg.CSeq).Str("peer", msg.Peer).Str("data", v.Record.DataLine()).
-		Uint32("correlation", h.Correlation).Msg("federated request refused")
+		Uint32("correlation", h.Correlation).Msg(MsgFederatedRefused)
 	return text
 }

@@ -69,6 +69,11 @@ type Outbound struct {
 	DialAddr func(target policy.SRVTarget, resolved netip.AddrPort) netip.AddrPort
 	// Recorder, when set, records each call and check as an attempt, with its connection's bytes.
 	Recorder *Recorder
+	// Listener, when set, is the Edge's own SIP listener: a far end's BYE for a call placed here may
+	// come back there on a new connection (Service.Outbound sets it). nil: only the call's connection.
+	Listener *sipstack.Server
+	// ListenPort is the port the Edge's Via and Record-Route name; 0: edge.listen's (5061 when it says 0).
+	ListenPort int
 }
 
 // Call places req with the lab's configuration and Edge log; events hears each step as it happens.
@@ -191,7 +196,8 @@ func (o *Outbound) sendInvite(ctx context.Context, a *attempt, r *reached, answe
 	res.InviteSent = true
 	sent, received := a.narrate(r)
 	out, err := r.conn.Call(ctx, o.invite(a.req, res.CallID, a.id, r.conn.LocalAddr().Addr()),
-		sipstack.CallOptions{AnswerTimeout: answerIn, Hold: a.req.Duration, OnSent: sent, OnReceived: received, IM: a.req.IM})
+		sipstack.CallOptions{AnswerTimeout: answerIn, Hold: a.req.Duration, OnSent: sent, OnReceived: received, IM: a.req.IM,
+			Redial: o.redialer(a.emit), Listener: o.Listener})
 	if err != nil { // the INVITE could not be built: nothing left the Edge
 		res.InviteSent = false
 		res.Error = err.Error()

@@ -21,6 +21,9 @@ func (o *Outbound) callID(id lync.Identity) string {
 // back to whatever becomes of the connection that carried the INVITE (docs/edge-behaviour.md §7).
 func (o *Outbound) edgeHostPort() string {
 	port := 5061
+	if o.ListenPort > 0 {
+		return net.JoinHostPort(o.Lab.Config.Edge.FQDN, strconv.Itoa(o.ListenPort))
+	}
 	if _, p, err := net.SplitHostPort(o.Lab.Config.Edge.Listen); err == nil {
 		if n, err := strconv.Atoi(p); err == nil && n > 0 {
 			port = n

@@ -92,6 +92,7 @@ func (p *rawPeer) response(min int, cseq string, d time.Duration) *sip.Response 
 type rawDialog struct {
 	callID, fromTag, toTag string
 	cseq                   int
+	contact                string // the peer's Contact URI; "": sip:2000@vcse.acano.steven.lab:5061;transport=tls
 }
 
 const rawFrom, rawTo = "<sip:2000@acano.steven.lab>", "<sip:stejanss@skype.lab>"
@@ -105,11 +106,15 @@ func (d *rawDialog) request(method, branch string, cseq int, body string) string
 	if body != "" {
 		ct = "Content-Type: application/sdp\r\n"
 	}
+	contact := d.contact
+	if contact == "" {
+		contact = "sip:2000@vcse.acano.steven.lab:5061;transport=tls"
+	}
 	return fmt.Sprintf("%s sip:stejanss@skype.lab SIP/2.0\r\n"+
 		"Via: SIP/2.0/TLS vcse.acano.steven.lab:5061;branch=z9hG4bK%s\r\n"+
 		"From: %s;tag=%s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d %s\r\nMax-Forwards: 70\r\n"+
-		"Contact: <sip:2000@vcse.acano.steven.lab:5061;transport=tls>\r\n%sContent-Length: %d\r\n\r\n%s",
-		method, branch, rawFrom, d.fromTag, to, d.callID, cseq, method, ct, len(body), body)
+		"Contact: <%s>\r\n%sContent-Length: %d\r\n\r\n%s",
+		method, branch, rawFrom, d.fromTag, to, d.callID, cseq, method, contact, ct, len(body), body)
 }
 
 // invite sends an INVITE and returns the first final answer.
@@ -123,7 +128,13 @@ func (p *rawPeer) invite(d *rawDialog, branch string) *sip.Response {
 // call places a call and ACKs its 200, leaving the dialog up.
 func (p *rawPeer) call(callID string) *rawDialog {
 	p.t.Helper()
-	d := &rawDialog{callID: callID, fromTag: "raw" + callID}
+	return p.callFrom(&rawDialog{callID: callID, fromTag: "raw" + callID})
+}
+
+// callFrom is call with the dialog's Contact (and Call-ID, From tag) chosen by the test.
+func (p *rawPeer) callFrom(d *rawDialog) *rawDialog {
+	p.t.Helper()
+	callID := d.callID
 	res := p.invite(d, "inv"+callID)
 	if res == nil || res.StatusCode != 200 {
 		p.t.Fatalf("call %s: %v, want 200", callID, res)

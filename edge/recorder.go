@@ -18,6 +18,7 @@ import (
 
 	"github.com/edgesim/edgesim/capture"
 	"github.com/edgesim/edgesim/capture/hep"
+	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/metrics"
 	"github.com/edgesim/edgesim/record"
@@ -247,7 +248,8 @@ func tlsOf(conn string, cs tls.ConnectionState, took time.Duration, err error) r
 		t.Version, t.Cipher = tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite)
 	}
 	for _, c := range cs.PeerCertificates {
-		t.Chain = append(t.Chain, record.Cert{Subject: c.Subject.String(), Issuer: c.Issuer.String(), SANs: c.DNSNames, NotAfter: c.NotAfter})
+		t.Chain = append(t.Chain, record.Cert{Subject: c.Subject.String(), Issuer: c.Issuer.String(), SANs: c.DNSNames, NotAfter: c.NotAfter,
+			EKUs: certs.EKUNames(c), Signature: c.SignatureAlgorithm.String()})
 	}
 	if err != nil {
 		t.Error = err.Error()

@@ -100,6 +100,14 @@ func TestRecorderAttemptsAndMetrics(t *testing.T) {
 		ref.FromDomain != "acano.steven.lab" || ref.PeerName != "vcse.steven.lab" || len(ref.TLS) != 1 || len(ref.DNS) == 0 {
 		t.Errorf("refused attempt %+v", ref)
 	}
+	if len(ref.TLS) == 1 && len(ref.TLS[0].Chain) > 0 {
+		// The chain the peer presented, as a regression report shows it: usages and signature too.
+		if leaf := ref.TLS[0].Chain[0]; !strings.Contains(leaf.EKUs, "clientAuth") || leaf.Signature == "" {
+			t.Errorf("the peer's leaf lacks its usages or signature algorithm: %+v", leaf)
+		}
+	} else {
+		t.Errorf("refused attempt: no presented chain in %+v", ref.TLS)
+	}
 	if got := startLines(ref); got != "INVITE,SIP/2.0 504 Server time-out,ACK" {
 		t.Errorf("refused attempt's messages: %s", got)
 	}

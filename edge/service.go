@@ -72,6 +72,7 @@ func NewService(lab *Lab, log zerolog.Logger, opts ServiceOptions) (*Service, er
 	if s.rec != nil {
 		sc.Tap, sc.KeyLog = s.rec, s.rec.KeyLogWriter()
 	}
+	sc.Redial = (&Outbound{Lab: lab, Logger: s.log, Recorder: s.rec}).redialer(nil)
 	srv, err := sipstack.NewServer(sc, s)
 	if err != nil {
 		s.closeLog()
@@ -127,6 +128,16 @@ func (s *Service) Start() error {
 		return err
 	}
 	return nil
+}
+
+// Outbound places calls as this Edge: its Edge log, recorder and listener, so that the far end's
+// in-dialog requests on a new connection to the Edge reach the call (docs/edge-behaviour.md §7).
+func (s *Service) Outbound() *Outbound {
+	o := &Outbound{Lab: s.lab, EdgeLog: s.edgeLog, Logger: s.log, Recorder: s.rec, Listener: s.sip}
+	if a, ok := s.sip.Addr().(*net.TCPAddr); ok {
+		o.ListenPort = a.Port // the bound one, also when edge.listen asks for port 0
+	}
+	return o
 }
 
 // SIPAddr is the bound SIP/TLS address.

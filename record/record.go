@@ -98,6 +98,9 @@ type Cert struct {
 	Issuer   string    `json:"issuer"`
 	SANs     []string  `json:"san_dns,omitempty"`
 	NotAfter time.Time `json:"not_after"`
+	// EKUs are its extended key usages as people write them ("serverAuth, clientAuth").
+	EKUs      string `json:"ekus,omitempty"`
+	Signature string `json:"signature_algorithm,omitempty"`
 }
 
 // AddMessage appends m, counting it as dropped past MaxMessages.

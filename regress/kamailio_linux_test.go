@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"text/template"
@@ -99,31 +100,38 @@ func freePort(t *testing.T) int {
 	return 0
 }
 
-// kamLab is the test's lab: the lab CA, Kamailio's certificate, the ports and the run's config.
+// kamLab is the test's lab: the lab CA, Kamailio's certificates, the ports and the run's config.
 type kamLab struct {
-	dir                       string
-	edgePort, ucPort, tlsPort int
-	answerPort                int
-	cfg                       config.Config
-	stopKamailio              func()
+	dir                                  string
+	edgePort, ucPort, ucTLSPort, tlsPort int
+	answerPort                           int
+	ca                                   *certs.CA
+	cfg                                  config.Config
+	stopKamailio                         func()
 }
+
+// federationTLSPort is Kamailio's federation listener: 5061, as on an Expressway-E, so that the
+// starter plan (whose expressway.federation is HOST:5061) runs as `regress init` writes it. The
+// namespace is the test's own, so the port is free.
+const federationTLSPort = 5061
+
+// correctSANs are what a correctly built Expressway-E's certificate carries: every SRV target that
+// points at it. brokenSANs lack the target of acano.steven.lab's SRV record.
+var (
+	correctSANs = []string{"vcse.acano.steven.lab", "vcse.steven.lab", "vcse.cms.steven.lab"}
+	brokenSANs  = []string{"vcse.steven.lab", "vcse.cms.steven.lab"}
+)
 
 func newKamLab(t *testing.T) *kamLab {
 	t.Helper()
-	l := &kamLab{dir: t.TempDir(), edgePort: freePort(t), ucPort: freePort(t), tlsPort: freePort(t), answerPort: freePort(t)}
+	l := &kamLab{dir: t.TempDir(), edgePort: freePort(t), ucPort: freePort(t), ucTLSPort: freePort(t), tlsPort: federationTLSPort, answerPort: freePort(t)}
 	ca, _, err := certs.EnsureCA(l.dir, certs.IssuerLab, certs.CAOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The Expressway-E's certificate: every SRV target pointing at it, both usages.
-	leaf, err := ca.Issue(certs.LeafRequest{CommonName: "vcse.acano.steven.lab",
-		SANs: []string{"vcse.acano.steven.lab", "vcse.steven.lab", "vcse.cms.steven.lab"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := leaf.WriteFiles(filepath.Join(l.dir, "vcse")); err != nil {
-		t.Fatal(err)
-	}
+	l.ca = ca
+	l.issue(t, "vcse", correctSANs...)
+	l.issue(t, "vcse-broken", brokenSANs...)
 	l.cfg = config.Default()
 	l.cfg.Lab.Dir = l.dir
 	l.cfg.Edge.Listen = fmt.Sprintf("127.0.0.1:%d", l.edgePort)
@@ -141,9 +149,27 @@ func newKamLab(t *testing.T) *kamLab {
 	return l
 }
 
+// issue writes a certificate for Kamailio (both usages) as PREFIX.pem and PREFIX.key in the lab.
+func (l *kamLab) issue(t *testing.T, prefix string, sans ...string) {
+	t.Helper()
+	leaf, err := l.ca.Issue(certs.LeafRequest{CommonName: sans[0], SANs: sans})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := leaf.WriteFiles(filepath.Join(l.dir, prefix)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// kamailioSetup is how one Kamailio start is built.
+type kamailioSetup struct {
+	Cert          string // the certificate's file prefix in the lab: vcse (correct) or vcse-broken
+	AnswerOptions bool   // the "upgraded" proxy answers OPTIONS itself
+}
+
 // startKamailio writes kamailio.cfg and tls.cfg into a fresh directory and runs Kamailio in the
 // foreground until the test ends; it returns once Kamailio accepts TCP on its UC-side port.
-func (l *kamLab) startKamailio(t *testing.T, answerOptions bool) {
+func (l *kamLab) startKamailio(t *testing.T, setup kamailioSetup) {
 	t.Helper()
 	dir, err := os.MkdirTemp(l.dir, "kamailio-")
 	if err != nil {
@@ -153,24 +179,24 @@ func (l *kamLab) startKamailio(t *testing.T, answerOptions bool) {
 method = TLSv1.2+
 verify_certificate = yes
 require_certificate = yes
-certificate = %[1]s/vcse.pem
-private_key = %[1]s/vcse.key
+certificate = %[1]s/%[2]s.pem
+private_key = %[1]s/%[2]s.key
 ca_list = %[1]s/ca.pem
 
 [client:default]
 method = TLSv1.2+
 verify_certificate = yes
 require_certificate = yes
-certificate = %[1]s/vcse.pem
-private_key = %[1]s/vcse.key
+certificate = %[1]s/%[2]s.pem
+private_key = %[1]s/%[2]s.key
 ca_list = %[1]s/ca.pem
-`, l.dir)
+`, l.dir, setup.Cert)
 	write(t, filepath.Join(dir, "tls.cfg"), tlsCfg)
-	tmpl := template.Must(template.ParseFiles("testdata/kamailio.cfg.tmpl"))
+	tmpl := template.Must(template.New("kamailio.cfg.tmpl").Option("missingkey=error").ParseFiles("testdata/kamailio.cfg.tmpl"))
 	var cfg bytes.Buffer
-	if err := tmpl.Execute(&cfg, map[string]any{"UCPort": l.ucPort, "TLSPort": l.tlsPort, "ModulePath": kamailioModules(),
+	if err := tmpl.Execute(&cfg, map[string]any{"UCPort": l.ucPort, "UCTLSPort": l.ucTLSPort, "TLSPort": l.tlsPort, "ModulePath": kamailioModules(),
 		"TLSConfig": filepath.Join(dir, "tls.cfg"), "Answerer": fmt.Sprintf("127.0.0.1:%d", l.answerPort),
-		"SkypeDomain": "skype.lab", "AnswerOptions": answerOptions}); err != nil {
+		"SkypeDomain": "skype.lab", "AnswerOptions": setup.AnswerOptions}); err != nil {
 		t.Fatal(err)
 	}
 	write(t, filepath.Join(dir, "kamailio.cfg"), cfg.String())
@@ -201,22 +227,44 @@ ca_list = %[1]s/ca.pem
 	t.Cleanup(stop)
 	l.stopKamailio = stop
 	deadline := time.Now().Add(15 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", l.ucPort), time.Second)
-		if err == nil {
-			_ = c.Close()
-			return
-		}
-		select {
-		case err := <-exited:
-			b, _ := os.ReadFile(logf.Name())
-			t.Fatalf("kamailio exited at start: %v\n%s", err, b)
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("kamailio did not listen within 15s")
+	for _, network := range []string{"tcp", "udp"} {
+		for !l.answersSIP(network) {
+			select {
+			case err := <-exited:
+				b, _ := os.ReadFile(logf.Name())
+				t.Fatalf("kamailio exited at start: %v\n%s", err, b)
+			case <-time.After(100 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("kamailio did not answer SIP over %s within 15s", network)
+			}
 		}
 	}
+}
+
+// answersSIP sends Kamailio an OPTIONS on its UC-side port and reports whether any SIP answer
+// came. Kamailio's main process listens before its workers are ready, so a bare TCP connect
+// proves nothing: on a loaded machine the workers took seconds more, and a connection opened and
+// closed with no data (the old probe) held a TCP reader that long, so the first case's INVITE was
+// read after that case's timeout. An answer comes from a ready worker.
+func (l *kamLab) answersSIP(network string) bool {
+	c, err := net.DialTimeout(network, fmt.Sprintf("127.0.0.1:%d", l.ucPort), time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	local := c.LocalAddr().String()
+	req := fmt.Sprintf("OPTIONS sip:ready@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/%s %s;branch=z9hG4bK-ready-%d;rport\r\n"+
+		"Max-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=probe\r\nTo: <sip:ready@127.0.0.1>\r\n"+
+		"Call-ID: ready-%d@127.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		strings.ToUpper(network), local, time.Now().UnixNano(), time.Now().UnixNano())
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte(req)); err != nil {
+		return false
+	}
+	buf := make([]byte, 2048)
+	n, _ := c.Read(buf)
+	return strings.HasPrefix(string(buf[:n]), "SIP/2.0 ")
 }
 
 func write(t *testing.T, file, text string) {

@@ -3,10 +3,10 @@ package regress
 import (
 	"bytes"
 	"context"
-	"encoding/xml"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,68 +14,102 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// The plan of the Kamailio test: a good call both ways, a 1009 and a 1010 taken from the library's
-// scenarios (their zones and trust profile change the Edge's side only), and an OPTIONS.
-const kamailioPlan = `expressway:
-  entry: 127.0.0.1:%[1]d
-  transport: tcp
-  federation: 127.0.0.1:%[2]d
-uc:
-  identities: ["sip:2000@acano.steven.lab"]
-  answerer: {listen: "127.0.0.1:%[3]d", transport: tcp}
-cases:
-  - name: call-in
-    direction: inbound
-    expect: {status: 200, verdict: answered, result_code: "", edge_saw: true}
-  - name: call-out
-    direction: outbound
-    expect: {status: 200, verdict: answered, reaches_uc: true}
-  - name: srv-other-domain-in
-    direction: inbound
-    scenario: srv-points-to-other-domain-inbound
-    expect: {status: 504, diagnostic: 1009, verdict: refused, result_code: "0xc3e93d6f"}
-  - name: office365-trust-in
-    direction: inbound
-    scenario: office365-needs-public-ca-inbound
-  - name: options-in
-    direction: inbound
-    method: OPTIONS
-    expect: {status: 200}
-`
-
-// TestKamailioExpressway plays a plan through Kamailio, Debian's SIP proxy, in the Expressway-E's
-// seat: it routes UC-side requests by the federation domain's SRV record over mutual TLS to the
-// Edge and the Edge's calls to the UC answerer. Then it "upgrades" Kamailio (it now answers OPTIONS
-// itself) and checks that the baseline diff names exactly that case.
+// TestKamailioExpressway plays the starter plan `regress init` writes (twelve cases over both
+// directions) through Kamailio, Debian's SIP proxy, in the Expressway-E's seat: it routes UC-side
+// requests by the federation domain's SRV record over mutual TLS to the Edge and the Edge's calls
+// to the UC answerer. Against a correct setup every case is as expected; the run is the baseline.
+// An "upgraded" Kamailio (it answers OPTIONS itself) drifts in exactly one case, which the diff
+// names. A broken Kamailio, whose certificate lacks the SRV target vcse.acano.steven.lab, fails
+// exactly the cases that meet that name, each with 1010 in the JUnit.
 func TestKamailioExpressway(t *testing.T) {
 	if !inNetns(t) {
 		return
 	}
 	l := newKamLab(t)
-	l.startKamailio(t, false)
-	planFile := filepath.Join(l.dir, "plan.yaml")
-	write(t, planFile, fmt.Sprintf(kamailioPlan, l.ucPort, l.tlsPort, l.answerPort))
-	data, _ := os.ReadFile(planFile)
-	plan, err := Parse(planFile, data, nil)
-	if err != nil {
-		t.Fatal(err)
+	plan := l.starterPlan(t, "tcp", l.ucPort)
+	if in, out := countDirections(plan); len(plan.Cases) < 10 || in == 0 || out == 0 {
+		t.Fatalf("the starter plan has %d cases, %d inbound and %d outbound", len(plan.Cases), in, out)
 	}
-	before := l.run(t, plan, "before")
-	for _, r := range before.Results {
+
+	l.startKamailio(t, kamailioSetup{Cert: "vcse"})
+	correct := l.run(t, plan, "correct", Options{})
+	for _, r := range correct.Results {
 		if !r.Pass {
-			t.Errorf("%s: %s (notes: %s)", r.Name, strings.Join(r.Mismatches, "; "), strings.Join(r.Notes, "; "))
+			t.Errorf("%s: %s (notes: %s; the Edge's messages: %s)", r.Name, strings.Join(r.Mismatches, "; "), strings.Join(r.Notes, "; "), edgeLines(r))
 		}
 	}
-	checkEnds(t, before)
-	checkJUnit(t, before, filepath.Join(l.dir, "before.xml"))
+	checkEnds(t, correct)
+	correctXML := filepath.Join(l.dir, "correct.xml")
+	checkJUnit(t, correct, correctXML, nil)
 	baseFile := filepath.Join(l.dir, "before.json")
-	if err := before.WriteJSON(baseFile); err != nil {
+	if err := correct.WriteJSON(baseFile); err != nil {
 		t.Fatal(err)
 	}
 
 	l.stopKamailio()
-	l.startKamailio(t, true)
-	after := l.run(t, plan, "after")
+	l.startKamailio(t, kamailioSetup{Cert: "vcse", AnswerOptions: true})
+	upgraded := l.run(t, plan, "upgraded", Options{})
+	checkDiffNamesOptions(t, baseFile, upgraded)
+
+	l.stopKamailio()
+	l.startKamailio(t, kamailioSetup{Cert: "vcse-broken"})
+	broken := l.run(t, plan, "broken", Options{})
+	// The cases whose SRV target is vcse.acano.steven.lab and that get as far as the certificate:
+	// the correct federation both ways, presence, OPTIONS and IM. The seed's faults are found before
+	// the name is checked, or are about another name, so they pass still.
+	checkJUnit(t, broken, filepath.Join(l.dir, "broken.xml"), []string{"call-in", "call-out", "presence-in", "options-in", "im-out"})
+}
+
+// starterPlan is what `regress init --entry TRANSPORT:127.0.0.1:PORT --answerer …` writes, parsed.
+func (l *kamLab) starterPlan(t *testing.T, transport string, port int) *Plan {
+	t.Helper()
+	text, err := StarterPlan(StarterOptions{Transport: transport, Entry: fmt.Sprintf("127.0.0.1:%d", port), Answerer: fmt.Sprintf("127.0.0.1:%d", l.answerPort)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(l.dir, transport+"-plan.yaml")
+	write(t, file, text)
+	plan, err := Parse(file, []byte(text), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+func countDirections(p *Plan) (in, out int) {
+	for _, c := range p.Cases {
+		if c.Direction == Inbound {
+			in++
+		} else {
+			out++
+		}
+	}
+	return in, out
+}
+
+func (l *kamLab) run(t *testing.T, plan *Plan, label string, o Options) *Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	o.Config, o.Logger = l.cfg, zerolog.Nop()
+	if os.Getenv("REGRESS_DEBUG") != "" {
+		o.Logger = zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).Level(zerolog.DebugLevel)
+	}
+	rep, err := Run(ctx, plan, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table bytes.Buffer
+	if err := rep.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s:\n%s", label, table.String())
+	return rep
+}
+
+// checkDiffNamesOptions: against the baseline, the upgraded proxy changed options-in and nothing else.
+func checkDiffNamesOptions(t *testing.T, baseFile string, after *Report) {
+	t.Helper()
 	base, err := ReadReport(baseFile)
 	if err != nil {
 		t.Fatal(err)
@@ -92,26 +126,6 @@ func TestKamailioExpressway(t *testing.T) {
 	if !strings.Contains(out.String(), "options-in: edge saw it: true → false") {
 		t.Errorf("the diff does not say the Edge no longer saw the OPTIONS:\n%s", out.String())
 	}
-}
-
-func (l *kamLab) run(t *testing.T, plan *Plan, label string) *Report {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	log := zerolog.Nop()
-	if os.Getenv("REGRESS_DEBUG") != "" {
-		log = zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).Level(zerolog.DebugLevel)
-	}
-	rep, err := Run(ctx, plan, Options{Config: l.cfg, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var table bytes.Buffer
-	if err := rep.WriteTable(&table); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%s:\n%s", label, table.String())
-	return rep
 }
 
 // checkEnds looks at both ends of each case, beyond what the expectations say.
@@ -132,44 +146,85 @@ func checkEnds(t *testing.T, rep *Report) {
 	if len(out.UCSaw) == 0 || out.UCSaw[0].Method != "INVITE" || !strings.Contains(out.UCSaw[0].Raw, "Record-Route") {
 		t.Errorf("call-out: the UC answerer should get the Edge's INVITE through the proxy: %+v", out.UCSaw)
 	}
-	srv := byName["srv-other-domain-in"]
+	srv := byName["seed-1009-other-domain-in"]
 	if len(srv.Edge) == 0 || !strings.Contains(srv.Edge[0].EdgeLog, `fqdn1="vcse.steven.lab:`) {
-		t.Errorf("srv-other-domain-in: the Edge log should name the other domain's target: %+v", srv.Edge)
+		t.Errorf("seed-1009-other-domain-in: the Edge log should name the other domain's target: %+v", srv.Edge)
 	}
-	if tr := byName["office365-trust-in"]; tr.Got.Diagnostic != 1010 || len(tr.Got.PeerChain) == 0 {
-		t.Errorf("office365-trust-in: want 1010 and the proxy's chain in the record, got %+v", tr.Got)
+	if tr := byName["untrusted-in"]; tr.Got.Diagnostic != 1010 || len(tr.Got.PeerChain) == 0 {
+		t.Errorf("untrusted-in: want 1010 and the proxy's chain in the record, got %+v", tr.Got)
 	}
 	if o := byName["options-in"]; o.Got.Verdict != "allowed" {
 		t.Errorf("options-in: the Edge should have allowed the OPTIONS, got %q", o.Got.Verdict)
 	}
 }
 
-func checkJUnit(t *testing.T, rep *Report, file string) {
+// checkJUnit writes the report's JUnit and reads it back as a CI would: every case there, exactly
+// the cases in failing failed, each of those with ms-diagnostics 1010 observed, and every case the
+// Edge saw carrying the TLS the proxy negotiated, the chain it presented and its attachments.
+func checkJUnit(t *testing.T, rep *Report, file string, failing []string) {
 	t.Helper()
 	if err := rep.WriteJUnit(file); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
+	doc := readJUnit(t, file)
+	if doc.Tests != len(rep.Results) || doc.Failures != len(failing) || len(doc.Suite.Cases) != len(rep.Results) {
+		t.Errorf("junit %s: tests=%d failures=%d cases=%d, want %d failures", file, doc.Tests, doc.Failures, len(doc.Suite.Cases), len(failing))
 	}
-	var doc struct { // read as a CI system would, not through our own types
-		Tests    int `xml:"tests,attr"`
-		Failures int `xml:"failures,attr"`
-		Suite    struct {
-			Cases []struct {
-				Name      string `xml:"name,attr"`
-				SystemOut string `xml:"system-out"`
-			} `xml:"testcase"`
-		} `xml:"testsuite"`
+	for _, c := range doc.Suite.Cases {
+		want := slices.Contains(failing, c.Name)
+		switch {
+		case want && c.Failure == nil:
+			t.Errorf("junit %s: %s passed, want it failed with 1010", file, c.Name)
+		case want && c.property("observed.ms-diagnostics") != "1010":
+			t.Errorf("junit %s: %s failed with ms-diagnostics %q, want 1010: %s", file, c.Name, c.property("observed.ms-diagnostics"), c.Failure.Message)
+		case !want && c.Failure != nil:
+			t.Errorf("junit %s: %s failed: %s", file, c.Name, c.Failure.Message)
+		}
+		if c.property("direction") == "" || c.property("expected.status") == "" || c.property("observed.status") == "" {
+			t.Errorf("junit %s: %s lacks direction or status properties: %+v", file, c.Name, c.Properties)
+		}
+		if c.property("observed.edge-saw") != "true" {
+			continue
+		}
+		checkAttachments(t, file, c)
+		// Inbound the proxy came over TLS; outbound the Edge met it unless it refused before dialling.
+		if c.property("direction") == Inbound || c.property("observed.reached-uc") == "true" || want {
+			checkPresentedChain(t, file, c)
+		}
 	}
-	if err := xml.Unmarshal(data, &doc); err != nil {
-		t.Fatalf("junit: %v", err)
+}
+
+// checkPresentedChain: the proxy's TLS and certificate as the Edge met them, in the properties.
+func checkPresentedChain(t *testing.T, file string, c junitCase) {
+	t.Helper()
+	if v := c.property("tls.version"); v != "TLS 1.2" && v != "TLS 1.3" {
+		t.Errorf("junit %s: %s: tls.version %q", file, c.Name, v)
 	}
-	if doc.Tests != len(rep.Results) || doc.Failures != 0 || len(doc.Suite.Cases) != len(rep.Results) {
-		t.Errorf("junit: tests=%d failures=%d cases=%d", doc.Tests, doc.Failures, len(doc.Suite.Cases))
+	if c.property("tls.cipher") == "" || c.property("tls.chain.depth") == "" || c.property("tls.chain.depth") == "0" {
+		t.Errorf("junit %s: %s: no cipher or chain: %+v", file, c.Name, c.Properties)
 	}
-	if c := doc.Suite.Cases[2]; !strings.Contains(c.SystemOut, "0xc3e93d6f") {
-		t.Errorf("junit: %s's output lacks the Edge-log record:\n%s", c.Name, c.SystemOut)
+	if sans := c.property("tls.chain.0.sans"); !strings.Contains(sans, "vcse.steven.lab") {
+		t.Errorf("junit %s: %s: the leaf's SANs %q are not Kamailio's", file, c.Name, sans)
 	}
+	if ekus := c.property("tls.chain.0.ekus"); !strings.Contains(ekus, "serverAuth") || !strings.Contains(ekus, "clientAuth") {
+		t.Errorf("junit %s: %s: the leaf's EKUs %q", file, c.Name, ekus)
+	}
+	if c.property("tls.chain.0.signature") == "" {
+		t.Errorf("junit %s: %s: no signature algorithm", file, c.Name)
+	}
+}
+
+// edgeLines are the start lines of the Edge's messages in a case, each marked with its direction.
+func edgeLines(r Result) string {
+	var lines []string
+	for _, a := range r.Edge {
+		for _, m := range a.Messages {
+			mark := "<"
+			if m.Out {
+				mark = ">"
+			}
+			lines = append(lines, mark+" "+m.StartLine)
+		}
+	}
+	return strings.Join(lines, ", ")
 }

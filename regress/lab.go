@@ -3,7 +3,9 @@ package regress
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -52,8 +54,9 @@ func caseConfig(base config.Config, c *Case) (config.Config, error) {
 // caseLab is the Edge (and, unless dns.listen is "", the lab DNS the Expressway resolves through)
 // serving one case's configuration on the run's fixed addresses.
 type caseLab struct {
-	lab *edge.Lab
-	svc *edge.Service
+	lab  *edge.Lab
+	svc  *edge.Service
+	port int // the Edge's SIP port
 }
 
 func startCaseLab(cfg config.Config, rec *edge.Recorder, log zerolog.Logger) (*caseLab, error) {
@@ -76,7 +79,7 @@ func startCaseLab(cfg config.Config, rec *edge.Recorder, log zerolog.Logger) (*c
 	if err != nil {
 		return nil, fmt.Errorf("the Edge: %w", err)
 	}
-	return &caseLab{lab: lab, svc: svc}, nil
+	return &caseLab{lab: lab, svc: svc, port: svc.SIPAddr().(*net.TCPAddr).Port}, nil
 }
 
 func (l *caseLab) close() error {
@@ -117,4 +120,33 @@ func ensureScenarioCAs(p *Plan, dir string) error {
 		}
 	}
 	return nil
+}
+
+// peerCloseBound bounds the wait for the Expressway to close its side of the case's connections.
+const peerCloseBound = 3 * time.Second
+
+// awaitPeerCloses waits until the Expressway has closed its end of every connection the case's Edge
+// had with it, bounded. Each case runs on a fresh Edge on the same address, and a proxy reuses an
+// open connection to an address: Kamailio (like an Expressway) sends the next request on a
+// connection the Edge has already closed when it has not yet read the Edge's FIN, and that request
+// is lost (the kernel answers it with a reset; over TLS no transaction retransmits). A connection
+// is gone from the proxy's table once it closes its end, which the kernel shows here.
+func (l *caseLab) awaitPeerCloses(res *Result) {
+	deadline := time.Now().Add(peerCloseBound)
+	for {
+		left, err := openConns(l.port)
+		if err != nil {
+			res.Notes = append(res.Notes, "cannot tell whether the Expressway closed its connections: "+err.Error())
+			return
+		}
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			res.Notes = append(res.Notes, fmt.Sprintf("%s after the Edge closed them, the Expressway still held %d connection(s) to it (%s): the next case's first request may be lost on one",
+				peerCloseBound, len(left), strings.Join(left, ", ")))
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

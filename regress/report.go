@@ -9,8 +9,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/edgesim/edgesim/junit"
 )
 
 // WriteTable prints one line a case: what was expected and what each end saw.
@@ -107,24 +105,6 @@ func ReadReport(file string) (*Report, error) {
 		return nil, fmt.Errorf("baseline %s: %w", file, err)
 	}
 	return &r, nil
-}
-
-// WriteJUnit writes one testcase a case, its properties the direction and both ends' outcome.
-func (r *Report) WriteJUnit(file string) error {
-	var cases []junit.Case
-	for _, c := range r.Results {
-		jc := junit.Case{Name: c.Name, Classname: "edgesim.regress." + c.Direction, Time: c.Took, Out: caseText(c),
-			Properties: [][2]string{{"direction", c.Direction}, {"method", c.Method}, {"token", c.Token},
-				{"expected", expectShort(c.Expect)}, {"got", gotShort(c.Got)}, {"edge", edgeShort(c.Got)}}}
-		if c.Scenario != "" {
-			jc.Properties = append(jc.Properties, [2]string{"scenario", c.Scenario})
-		}
-		if !c.Pass {
-			jc.Failure = junit.Mismatches(c.Mismatches, c.Error != "")
-		}
-		cases = append(cases, jc)
-	}
-	return junit.Write(file, "edgesim regress", r.Started, r.Duration, cases)
 }
 
 // caseText is what a reader of a failed case needs: both ends' final answers and the Edge log.

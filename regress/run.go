@@ -96,6 +96,9 @@ func Run(ctx context.Context, p *Plan, o Options) (*Report, error) {
 	if rep.RunID == "" {
 		rep.RunID = strconv.FormatInt(time.Now().UnixMilli(), 36)
 	}
+	if err := checkListeners(o.Config, p.UC.Answerer); err != nil {
+		return nil, err
+	}
 	if err := ensureScenarioCAs(p, o.Config.Lab.Dir); err != nil {
 		return nil, fmt.Errorf("lab CAs: %w", err)
 	}
@@ -138,9 +141,6 @@ func callerTLS(p *Plan, o Options) *tls.Config {
 	return conf
 }
 
-// settle is the pause between one case's Edge closing and the next one starting.
-const settle = 300 * time.Millisecond
-
 type runner struct {
 	p     *Plan
 	o     Options
@@ -178,10 +178,7 @@ func (r *runner) runCase(ctx context.Context, c *Case) (res Result) {
 	if err := lab.close(); err != nil {
 		res.Notes = append(res.Notes, "closing the Edge: "+err.Error())
 	}
-	// The Expressway must notice those connections closed before the next case's Edge listens on
-	// the same address; against Kamailio, without this pause, a request of the next case now and then
-	// went nowhere (root cause not established).
-	time.Sleep(settle)
+	lab.awaitPeerCloses(&res)
 	sctx, scancel := context.WithTimeout(context.Background(), 3*time.Second)
 	_ = r.rec.Sync(sctx)
 	scancel()
@@ -194,10 +191,16 @@ func (r *runner) runCase(ctx context.Context, c *Case) (res Result) {
 }
 
 // endpoints are the case's From and To, with the token as the Skype-side user unless the plan
-// names one.
+// names one. The UC side is the plan's first identity, or for a case that takes a scenario the
+// scenario's own UC-side URI: its fault is about that URI's domain (cms.steven.lab, say).
 func (r *runner) endpoints(c *Case, token string) (from, to string) {
 	skype := "sip:" + token + "@" + r.p.Skype.Domain
 	uc := r.p.UC.Identities[0]
+	if s := c.scenario; s != nil && c.Direction == Inbound {
+		uc = or(s.Call.From, uc)
+	} else if s != nil {
+		uc = or(s.Call.To, uc)
+	}
 	if c.Direction == Inbound {
 		from, to = or(c.From, uc), or(c.To, skype)
 	} else {
@@ -281,7 +284,7 @@ func (r *Result) observe() {
 		t := a.TLS[0]
 		g.TLSVersion, g.TLSCipher = t.Version, t.Cipher
 		for _, c := range t.Chain {
-			g.PeerChain = append(g.PeerChain, c.Subject+" "+strings.Join(c.SANs, ","))
+			g.PeerChain = append(g.PeerChain, fmt.Sprintf("%s SAN=%s EKU=%s sig=%s", c.Subject, strings.Join(c.SANs, ","), c.EKUs, c.Signature))
 		}
 	}
 }

@@ -71,6 +71,8 @@ cases:
     to: "sip:2000@acano.steven.lab"
     expect: {status: 200, verdict: answered, reaches_uc: true}
   # The seed's 1009s: the SRV record of the CMS domain points outside it, or into a subdomain.
+  # A case that takes a scenario calls from (inbound) or to (outbound) the scenario's own UC-side
+  # URI unless it names one: the subdomain cases are about cms.steven.lab.
   - name: seed-1009-other-domain-in
     direction: inbound
     scenario: srv-points-to-other-domain-inbound

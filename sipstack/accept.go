@@ -46,7 +46,7 @@ func (l *tlsListener) acceptRetrying() (net.Conn, error) {
 		if delay == 0 {
 			delay = acceptBackoffMin
 			// Logged once per episode, not once per retry: a descriptor shortage can last minutes.
-			l.log.Warn().Err(err).Str("listen", l.Addr().String()).Msg("accept failed; retrying with backoff")
+			l.log.Warn().Err(err).Str("listen", l.Addr().String()).Msg(MsgAcceptFailed)
 		} else if delay *= 2; delay > acceptBackoffMax {
 			delay = acceptBackoffMax
 		}

@@ -46,6 +46,12 @@ type CallOptions struct {
 	OnReceived    func(m *Message) // each response, and the peer's BYE
 	// IM, when set, is sent as a MESSAGE inside the dialog once it is ACKed, as Lync's IM sessions do.
 	IM string
+	// Redial opens a new connection to the dialog's next hop for the Edge's in-dialog requests once
+	// the call's connection is gone; nil: those requests fail with the connection.
+	Redial Redialer
+	// Listener, when set, is the Edge's own listener: the far end's BYE may reach the call there, on
+	// a new connection to the Edge's Record-Route, as well as on the call's own connection.
+	Listener *Server
 }
 
 // OutcomeKind is how a call that left the Edge ended.
@@ -90,7 +96,7 @@ func (c *PeerConn) Call(ctx context.Context, inv Invite, opts CallOptions) (*Out
 		return nil, err
 	}
 	defer att.close()
-	cc.wc, cc.cli = att.wc, att.cli
+	cc.att, cc.wc, cc.cli = att, att.wc, att.cli
 	return cc.run(ctx, req)
 }
 
@@ -113,7 +119,10 @@ func (o *CallOptions) fill() {
 type attached struct {
 	cli   *sipgo.Client
 	wc    *watchedConn
-	close func() // closes the connection, waits for sipgo's readers and the handlers, ends the UA
+	ln    *HandoffListener
+	mu    sync.Mutex
+	conns []net.Conn // wc and the connections adopted since; under mu
+	close func()     // closes the connections, waits for sipgo's readers and the handlers, ends the UA
 }
 
 // attach hands the checked connection to a fresh sipgo user agent, with handlers registered first
@@ -125,12 +134,16 @@ func (c *PeerConn) attach(ctx context.Context, hg *HandlerGroup, register func(*
 	}
 	wc := &watchedConn{Conn: c.plain()}
 	ln := NewHandoffListener(c.conn.LocalAddr())
-	a := &attached{cli: cli, wc: wc, close: func() {
+	a := &attached{cli: cli, wc: wc, ln: ln, conns: []net.Conn{wc}}
+	a.close = func() {
 		_ = ln.Close()
-		DrainConns(ua, []net.Conn{wc})
+		a.mu.Lock()
+		conns := a.conns
+		a.mu.Unlock()
+		DrainConns(ua, conns)
 		hg.Wait()
 		_ = ua.Close()
-	}}
+	}
 	register(srv)
 	go func() { _ = ua.TransportLayer().ServeTLS(ln) }()
 	if err := ln.Hand(ctx, wc, true); err != nil {
@@ -142,8 +155,9 @@ func (c *PeerConn) attach(ctx context.Context, hg *HandlerGroup, register func(*
 
 var errNoDNS = errors.New("sipstack: the outbound call resolves nothing itself")
 
-// newUA builds a user agent for one call. It never dials (the connection is handed in) and never
-// resolves; TerminateOnConnClose ends a transaction at once when the peer drops the connection.
+// newUA builds a user agent for one call. It never dials (the connection is handed in, a new one
+// comes from CallOptions.Redial) and never resolves; TerminateOnConnClose ends a transaction at
+// once when the peer drops the connection.
 func (c *PeerConn) newUA() (*sipgo.UserAgent, *sipgo.Client, *sipgo.Server, error) {
 	lg := c.cfg.Logger
 	if lg.GetLevel() > zerolog.DebugLevel {
@@ -157,7 +171,8 @@ func (c *PeerConn) newUA() (*sipgo.UserAgent, *sipgo.Client, *sipgo.Server, erro
 		sipgo.WithUserAgentHostname(c.cfg.ContactHost),
 		sipgo.WithUserAgentDNSResolver(noDNS),
 		sipgo.WithUserAgenTLSConfig(c.cfg.tlsConfig(c.conn.ConnectionState().ServerName)),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sl)),
+		// Nor does it dial: a new connection is the Redialer's, for an in-dialog request toward its hop.
+		sipgo.WithUserAgentTransportLayerOptions(noDialing(), sip.WithTransportLayerLogger(sl)),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sl), sip.WithTransactionLayerTerminateOnConnClose(),
 			// The 487 to a cancelled INVITE arrives after we let its transaction go.
 			sip.WithTransactionLayerUnhandledResponseHandler(func(r *sip.Response) {
@@ -190,7 +205,8 @@ func (cfg ClientConfig) userAgent() string {
 // clientCall is one INVITE dialog from the Edge's side.
 type clientCall struct {
 	conn     *PeerConn
-	wc       *watchedConn
+	att      *attached
+	wc       *watchedConn // the dialog's live connection: the call's own, or the latest redialled
 	cli      *sipgo.Client
 	opts     CallOptions
 	mu       sync.Mutex
@@ -200,10 +216,13 @@ type clientCall struct {
 	handlers HandlerGroup
 	via      string // the Edge's sent-by for its in-dialog requests; "" lets sipgo choose
 	ownRR    string // the Edge's own Record-Route, which its in-dialog requests skip
+	dst      string // where in-dialog requests go while wc lives: the address wc is connected to
+	target   sip.Uri
 }
 
 func (cc *clientCall) run(ctx context.Context, req *sip.Request) (*Outcome, error) {
-	dua := &sipgo.DialogUA{Client: cc.cli, RewriteContact: true, ContactHDR: sip.ContactHeader{Address: sip.Uri{
+	// Every in-dialog request gets its destination from cc.route, never from sipgo's rewrite.
+	dua := &sipgo.DialogUA{Client: cc.cli, ContactHDR: sip.ContactHeader{Address: sip.Uri{
 		Scheme: "sip", Host: cc.conn.cfg.ContactHost, UriParams: sip.HeaderParams{{K: "transport", V: "tls"}}}}}
 	out := &Outcome{}
 	sess, err := dua.WriteInvite(ctx, req)
@@ -267,24 +286,29 @@ func (cc *clientCall) waitAnswer(ctx context.Context, sess *sipgo.DialogClientSe
 	return provisional, err
 }
 
-// complete ACKs the 2xx, holds the call and hangs up. ACK and BYE go to where the 2xx came from,
-// even when it carries Record-Route, which would otherwise send them to a name we cannot resolve.
+// complete ACKs the 2xx, holds the call and hangs up. ACK, MESSAGE and BYE carry the route set
+// and go over the connection the 2xx came on while it lives, else over a new one (cc.route).
 func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSession, out *Outcome) {
 	res := sess.InviteResponse
 	target := sess.InviteRequest.Recipient
 	if ct := res.Contact(); ct != nil {
 		target = ct.Address
 	}
+	cc.dst, cc.target = res.Source(), target
+	defer cc.hearListener(sess)() // before the ACK: the far end may hang up as soon as it has it
 	ack := sip.NewRequest(sip.ACK, *target.Clone())
 	cc.addVia(ack)
-	ack.SetDestination(res.Source())
+	if err := cc.route(ctx, ack); err != nil {
+		out.Err = fmt.Errorf("ACK: %w", err)
+		return
+	}
 	if err := sess.WriteAck(ctx, ack); err != nil {
 		out.Err = fmt.Errorf("ACK: %w", err)
 		return
 	}
 	cc.opts.OnSent(MessageOf(ack))
 	if cc.opts.IM != "" {
-		cc.sendIM(ctx, sess, target, res.Source(), out)
+		cc.sendIM(ctx, sess, target, out)
 	}
 	select {
 	case <-time.After(cc.opts.Hold):
@@ -296,9 +320,12 @@ func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSess
 	out.EndedBy = "edge"
 	bye := sip.NewRequest(sip.BYE, *target.Clone())
 	cc.addVia(bye)
-	bye.SetDestination(res.Source())
 	bctx, cancel := context.WithTimeout(context.Background(), cc.opts.ByeTimeout)
 	defer cancel()
+	if err := cc.route(bctx, bye); err != nil {
+		out.Err = fmt.Errorf("BYE: %w", err)
+		return
+	}
 	err := sess.WriteBye(bctx, bye)
 	cc.opts.OnSent(MessageOf(bye))
 	var dr sipgo.ErrDialogResponse
@@ -310,25 +337,6 @@ func (cc *clientCall) complete(ctx context.Context, sess *sipgo.DialogClientSess
 	default:
 		out.Err = fmt.Errorf("BYE: %w", err)
 	}
-}
-
-// sendIM sends the call's text as a MESSAGE in the dialog, bounded like a BYE.
-func (cc *clientCall) sendIM(ctx context.Context, sess *sipgo.DialogClientSession, target sip.Uri, dst string, out *Outcome) {
-	m := sip.NewRequest(sip.MESSAGE, *target.Clone())
-	cc.addVia(m)
-	m.AppendHeader(sip.NewHeader("Content-Type", "text/plain; charset=UTF-8"))
-	m.SetBody([]byte(cc.opts.IM))
-	m.SetDestination(dst)
-	mctx, cancel := context.WithTimeout(ctx, cc.opts.ByeTimeout)
-	defer cancel()
-	res, err := sess.Do(mctx, m)
-	cc.opts.OnSent(MessageOf(m))
-	if err != nil {
-		out.Err = fmt.Errorf("MESSAGE: %w", err)
-		return
-	}
-	cc.opts.OnReceived(MessageOf(res))
-	out.IMStatus = res.StatusCode
 }
 
 // cancel withdraws an INVITE the peer has seen but not answered, briefly: the caller's time is up.
@@ -349,20 +357,5 @@ func (cc *clientCall) cancel(inv *sip.Request) {
 	asBuilt := func(*sipgo.Client, *sip.Request) error { return nil }
 	if _, err := cc.cli.Do(ctx, c, asBuilt); err == nil {
 		cc.opts.OnSent(MessageOf(c))
-	}
-}
-
-// onBye takes the peer hanging up; a BYE for any other dialog is not ours.
-func (cc *clientCall) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	cc.mu.Lock()
-	sess := cc.sess
-	cc.mu.Unlock()
-	if sess == nil || req.CallID() == nil || req.CallID().Value() != sess.InviteRequest.CallID().Value() {
-		_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
-		return
-	}
-	cc.opts.OnReceived(MessageOf(req))
-	if err := sess.ReadBye(req, tx); err == nil {
-		cc.byeOnce.Do(func() { close(cc.peerBye) })
 	}
 }

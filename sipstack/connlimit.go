@@ -43,7 +43,7 @@ func (l *connLimiter) admit(c net.Conn) net.Conn {
 		// One line a second at most: the refused peer is the one trying to flood the log too.
 		if now := time.Now(); now.Sub(l.logged) >= time.Second {
 			l.log.Warn().Str("peer", c.RemoteAddr().String()).Str("reason", why).Int("open", l.total).
-				Int("refused", l.refused).Msg("connection refused")
+				Int("refused", l.refused).Msg(MsgConnRefused)
 			l.logged, l.refused = now, 0
 		}
 		l.mu.Unlock()

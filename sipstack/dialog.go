@@ -94,11 +94,16 @@ func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn
 		contact: s.dialogContact(req), rtpPort: port,
 		acked: make(chan struct{}), ended: make(chan struct{}), conn: ec, activity: make(chan struct{}, 1)}
 	d.key = dialogKey(req.CallID().Value(), d.localTag)
+	ec.hold() // 100, 180 (and 200 when nothing rings) in one TLS write: coalesce.go
+	defer func() { _ = ec.flush() }()
 	if err := tx.Respond(s.newResponse(req, ec.cid, 100, "Trying", "", nil, nil, "")); err != nil {
 		s.log.Warn().Err(err).Msg("100 failed")
 	}
 	_ = tx.Respond(s.newResponse(req, ec.cid, 180, "Ringing", d.localTag, s.answerHeaders(d), nil, ""))
 	if s.cfg.AnswerDelay > 0 {
+		if err := ec.flush(); err != nil { // the peer hears the ringing while it lasts
+			s.log.Debug().Err(err).Msg("180 failed")
+		}
 		select {
 		case <-time.After(s.cfg.AnswerDelay):
 		case <-tx.Done(): // CANCEL: sipgo has answered 200 to it and 487 to the INVITE
@@ -112,6 +117,7 @@ func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn
 	}
 	s.remember(d)
 	ok := s.okResponse(req, ec.cid, d)
+	ec.unhold()
 	if err := tx.Respond(ok); err != nil {
 		s.forget(d)
 		s.log.Warn().Err(err).Str("peer", req.Source()).Msg("could not send 200 OK")
@@ -172,6 +178,9 @@ func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	if s.outboundBye(req, tx) {
+		return
+	}
 	d, ec, ok := s.inDialog(req, tx)
 	if !ok {
 		return
@@ -203,7 +212,8 @@ func (s *Server) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 	_ = tx.Respond(res)
 }
 
-// sendBye hangs up from the Edge's side over the connection the call came in on.
+// sendBye hangs up from the Edge's side over the peer's live connection in the dialog, else over a
+// new one to the dialog's next hop.
 func (s *Server) sendBye(d *dialog) {
 	inv := d.invite
 	target := inv.From().Address
@@ -229,8 +239,8 @@ func (s *Server) sendBye(d *dialog) {
 	conn := d.current()
 	select {
 	case <-conn.gone:
-		d.end()
-		s.log.Info().Str("call_id", inv.CallID().Value()).Msg("call ended by the Edge without a BYE: the peer's connection is gone")
+		s.forget(d) // the dialog ends now; its BYE is the Edge's last word, not the peer's cue
+		s.byeOnNewConn(d, bye)
 		return
 	default:
 	}

@@ -5,7 +5,8 @@ import "time"
 // superviseDialog bounds an answered, ACKed dialog (issue 16: a call whose peer vanished was kept
 // forever). It ends when either side hangs up, after HangupAfter, after DialogIdleTimeout without
 // an in-dialog request from the peer (the Edge sends BYE), or when the peer's connection has been
-// gone for DialogConnGrace without the peer coming back on another one with its certificate.
+// gone for DialogConnGrace without the peer coming back on another one with its certificate (then
+// with a BYE on a new connection to the dialog's next hop, when a Redialer is configured).
 func (s *Server) superviseDialog(d *dialog) {
 	var hangup <-chan time.Time
 	if s.cfg.HangupAfter > 0 {
@@ -51,9 +52,9 @@ func (s *Server) superviseDialog(d *dialog) {
 			graceTimer = time.NewTimer(s.cfg.DialogConnGrace)
 			grace = graceTimer.C
 		case <-grace:
-			d.end()
 			s.log.Info().Str("call_id", d.invite.CallID().Value()).Dur("grace", s.cfg.DialogConnGrace).
 				Msg("call ended by the Edge: the peer's connection is gone past edge.dialog_conn_grace")
+			s.sendBye(d) // over a new connection to the dialog's next hop, where the route allows
 			return
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/emiago/sipgo/sip"
@@ -64,12 +65,18 @@ func requestFacts(req *sip.Request) *Request {
 		r.CallID = c.Value()
 	}
 	if c := req.CSeq(); c != nil {
-		r.CSeq = c.Value()
+		r.CSeq = cseqValue(c)
 	}
 	if ap, err := netip.ParseAddrPort(req.Source()); err == nil {
 		r.Source = ap
 	}
 	return r
+}
+
+// cseqValue is c.Value() ("2066245576 INVITE") without its fmt.Sprintf, which cost more than the
+// rest of a request's facts together; the text is the same.
+func cseqValue(c *sip.CSeqHeader) string {
+	return strconv.FormatUint(uint64(c.SeqNo), 10) + " " + string(c.MethodName)
 }
 
 // paiHost takes the host of the first SIP URI in a P-Asserted-Identity value; a tel: identity has none.

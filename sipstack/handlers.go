@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -63,23 +64,39 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		// sipgo itself only insists on Via and CSeq; every handler here relies on these too.
 		if missing := missingHeader(req); missing != "" {
 			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("missing", missing).Msg("malformed request")
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("missing", missing).Msg(MsgMalformed)
 				s.reply(req, tx, 0, 400, "Bad Request - Missing "+missing, nil)
 			}
 			return
 		}
 		// RFC 3261 §8.1.1.5: the CSeq method matches the request's; sipgo keys transactions on it.
-		if m := req.CSeq().MethodName; m != req.Method {
+		if m := req.CSeq().MethodName; m != req.Method && !caseOnlyOfUnknown(m, req.Method) {
 			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("cseq", req.CSeq().Value()).Msg("malformed request")
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("cseq", req.CSeq().Value()).Msg(MsgMalformed)
 				s.reply(req, tx, 0, 400, "Bad Request - CSeq method does not match", nil)
 			}
 			return
 		}
 		if dup := duplicateHeader(req); dup != "" {
 			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("duplicate", dup).Msg("malformed request")
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("duplicate", dup).Msg(MsgMalformed)
 				s.reply(req, tx, 0, 400, "Bad Request - Duplicate "+dup, nil)
+			}
+			return
+		}
+		// RFC 3261 §8.2.2.1: a Request-URI scheme the Edge does not serve gets 416 (RFC 4475 unkscm).
+		if !servedScheme(req.Recipient.Scheme) {
+			if !req.IsAck() {
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Msg(MsgMalformed)
+				s.reply(req, tx, 0, 416, "Unsupported URI Scheme", nil)
+			}
+			return
+		}
+		// RFC 3261 §19.1.1: a URI's headers are not allowed in a Request-URI (RFC 4475 escruri).
+		if len(req.Recipient.Headers) > 0 {
+			if !req.IsAck() {
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Msg(MsgMalformed)
+				s.reply(req, tx, 0, 400, "Bad Request - Headers in Request-URI", nil)
 			}
 			return
 		}
@@ -96,19 +113,62 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 	}
 }
 
+// caseOnlyOfUnknown reports a CSeq method that differs from the start line's only in case, for a
+// method the Edge does not know: sipgo upper-cases the start line's method and not CSeq's, so that is
+// no mismatch the peer made, and an unknown method gets its 501 whatever its case (RFC 4475 intmeth).
+// A known method in another case ("options") is another, unknown, method sipgo made look known.
+func caseOnlyOfUnknown(cseq, method sip.RequestMethod) bool {
+	if !strings.EqualFold(string(cseq), string(method)) {
+		return false
+	}
+	switch method {
+	case sip.INVITE, sip.ACK, sip.BYE, sip.CANCEL, sip.OPTIONS, sip.MESSAGE, sip.SUBSCRIBE, sip.INFO,
+		sip.REGISTER, sip.NOTIFY, sip.REFER, sip.PRACK, sip.UPDATE, sip.PUBLISH:
+		return false
+	}
+	return true
+}
+
+// servedScheme reports whether a Request-URI of scheme names someone the Edge can judge: SIP and
+// SIPS users, and tel numbers (refused later as nobody the Edge serves, like any unknown user).
+func servedScheme(scheme string) bool {
+	switch strings.ToLower(scheme) {
+	case "sip", "sips", "tel":
+		return true
+	}
+	return false
+}
+
 // sipVersion is the only version the Edge speaks, in requests and in every response.
 const sipVersion = "SIP/2.0"
 
 // duplicateHeader names the first header that must appear once (RFC 3261 §7.3.1, §20) but appears
 // more often, "" when none. sipgo reads the first and ignores the rest; the two could disagree on
-// who the caller is, so such a request is refused outright.
+// who the caller is, so such a request is refused outright. One pass over the headers, counting:
+// a GetHeaders per name walked them seven times and built seven slices per request.
 func duplicateHeader(req *sip.Request) string {
-	for _, name := range []string{"From", "To", "Call-ID", "CSeq", "Max-Forwards", "Content-Length", "Content-Type"} {
-		if len(req.GetHeaders(name)) > 1 {
-			return name
+	var seen [len(singleHeaders)]int
+	for _, h := range req.Headers() {
+		name := sip.HeaderToLower(h.Name())
+		for i, single := range singleHeaders {
+			if name == single.lower {
+				seen[i]++
+				break
+			}
+		}
+	}
+	for i, n := range seen {
+		if n > 1 {
+			return singleHeaders[i].name
 		}
 	}
 	return ""
+}
+
+// singleHeaders are the headers a request may carry once, in the order duplicateHeader reports them.
+var singleHeaders = [...]struct{ name, lower string }{
+	{"From", "from"}, {"To", "to"}, {"Call-ID", "call-id"}, {"CSeq", "cseq"},
+	{"Max-Forwards", "max-forwards"}, {"Content-Length", "content-length"}, {"Content-Type", "content-type"},
 }
 
 // missingHeader names the first mandatory header (RFC 3261 §8.1.1) a request lacks, "" when complete.
@@ -181,10 +241,12 @@ func peerChain(cs tls.ConnectionState) []*x509.Certificate { return cs.PeerCerti
 // awaitAck keeps a refused INVITE's transaction until its ACK arrives (RFC 3261 §17.2.1), bounded.
 // It does not end early on shutdown: the connection must outlive the final answer's delivery.
 func (s *Server) awaitAck(tx sip.ServerTransaction) {
+	t := time.NewTimer(s.cfg.AckTimeout)
+	defer t.Stop()
 	select {
 	case <-tx.Acks():
 	case <-tx.Done():
-	case <-time.After(s.cfg.AckTimeout):
+	case <-t.C:
 	}
 }
 

@@ -84,6 +84,9 @@ type edgeConn struct {
 	watch     readWatch     // tells sipgo's close after unparsable input from the others
 	gone      chan struct{} // closed once sipgo closes the connection: dialogs on it are orphaned
 	goneOnce  sync.Once
+	wmu       sync.Mutex // orders writes and guards held and pending (coalesce.go)
+	held      bool
+	pending   []byte
 }
 
 // Close is sipgo's last word on a connection, whatever ended it (peer, idle timer, handshake).
@@ -132,7 +135,7 @@ func (c *edgeConn) Read(b []byte) (int, error) {
 	if errors.As(err, &ne) && ne.Timeout() {
 		if partial && !time.Now().Before(c.msgStart.Add(c.l.msgTimeout)) {
 			c.l.log.Warn().Str("peer", c.RemoteAddr().String()).Dur("message_timeout", c.l.msgTimeout).
-				Msg("SIP message not complete within edge.message_timeout; closing the connection")
+				Msg(MsgMessageTimeout)
 			_ = c.Conn.Close()
 			return n, fmt.Errorf("incomplete message: %w", net.ErrClosed)
 		}
@@ -148,13 +151,13 @@ func (c *edgeConn) doHandshake() error {
 		ctx, cancel := context.WithTimeout(context.Background(), c.l.handshake)
 		defer cancel()
 		started := time.Now()
-		err := c.Conn.HandshakeContext(ctx)
+		err := c.handshakeAside(ctx)
 		if c.tap != nil {
 			c.tap.Handshake(c.Conn.ConnectionState(), time.Since(started), err)
 		}
 		if err != nil {
 			c.l.log.Warn().Str("peer", c.RemoteAddr().String()).Str("reason", handshakeReason(err)).
-				Msg("TLS handshake refused; no SIP answer is possible")
+				Msg(MsgHandshakeRefused)
 			_ = c.Conn.Close()
 			c.hsErr = errRefused
 			return
@@ -168,6 +171,16 @@ func (c *edgeConn) doHandshake() error {
 		c.handshook.Store(true)
 	})
 	return c.hsErr
+}
+
+// handshakeAside runs the TLS handshake on a goroutine of its own and waits for it. The handshake
+// (certificate parsing, key exchange, the Edge's chain check) needs a deep stack; run on the
+// connection's reader goroutine, that stack would stay grown for the connection's whole life, most
+// of it spent parked in Read. The waiting is bounded by ctx, which bounds the handshake.
+func (c *edgeConn) handshakeAside(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() { done <- c.Conn.HandshakeContext(ctx) }()
+	return <-done
 }
 
 func handshakeReason(err error) string {
@@ -185,16 +198,6 @@ func handshakeReason(err error) string {
 // writeTimeout bounds each write, so a peer that stops reading cannot hold a handler (and a graceful
 // stop) until the idle timeout.
 const writeTimeout = 10 * time.Second
-
-func (c *edgeConn) Write(b []byte) (int, error) {
-	if err := c.Conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
-		return 0, err
-	}
-	if c.tap != nil {
-		c.tap.Plain(true, time.Now(), b)
-	}
-	return c.Conn.Write(b)
-}
 
 // ConnID is the connection number the Edge echoes as ms-received-cid.
 func (c *edgeConn) ConnID() uint64 { return c.cid }

@@ -25,45 +25,60 @@ const (
 // maxTrackedLine bounds what the framer keeps of a header line: Content-Length fits in far less.
 const maxTrackedLine = 128
 
-// feed consumes b and reports whether a message began in it.
+// feed consumes b and reports whether a message began in it. It runs on every read, so it steps
+// over a header line or a body in one go (bytes.IndexByte, one subtraction) rather than byte by byte.
 func (f *msgFramer) feed(b []byte) (started bool) {
-	for i := 0; i < len(b); i++ {
+	for i := 0; i < len(b); {
 		switch f.state {
 		case framerIdle:
 			if b[i] == '\r' || b[i] == '\n' {
-				continue // keep-alive CRLFs between messages (RFC 5626 §3.5.1)
+				i++ // keep-alive CRLFs between messages (RFC 5626 §3.5.1)
+				continue
 			}
 			f.state, f.line, f.bodyLeft, started = framerHeaders, f.line[:0], 0, true
-			f.line = append(f.line, b[i])
 		case framerHeaders:
-			if b[i] != '\n' {
-				if len(f.line) < maxTrackedLine {
-					f.line = append(f.line, b[i])
-				}
-				continue
+			j := bytes.IndexByte(b[i:], '\n')
+			if j < 0 {
+				f.track(b[i:])
+				return started
 			}
-			line := bytes.TrimRight(f.line, "\r")
-			f.line = f.line[:0]
-			if len(line) > 0 {
-				if n, ok := contentLength(line); ok {
-					f.bodyLeft = n
-				}
-				continue
-			}
-			f.state = framerIdle
-			if f.bodyLeft > 0 {
-				f.state = framerBody
-			}
+			f.track(b[i : i+j])
+			i += j + 1
+			f.endLine()
 		case framerBody:
 			n := min(f.bodyLeft, len(b)-i)
 			f.bodyLeft -= n
-			i += n - 1
+			i += n
 			if f.bodyLeft == 0 {
 				f.state = framerIdle
 			}
 		}
 	}
 	return started
+}
+
+// track keeps the start of the header line in progress, up to maxTrackedLine bytes.
+func (f *msgFramer) track(part []byte) {
+	if room := maxTrackedLine - len(f.line); room > 0 {
+		f.line = append(f.line, part[:min(room, len(part))]...)
+	}
+}
+
+// endLine acts on a whole header line: a Content-Length sets the body to come, the empty line ends
+// the headers.
+func (f *msgFramer) endLine() {
+	line := bytes.TrimRight(f.line, "\r")
+	f.line = f.line[:0]
+	if len(line) > 0 {
+		if n, ok := contentLength(line); ok {
+			f.bodyLeft = n
+		}
+		return
+	}
+	f.state = framerIdle
+	if f.bodyLeft > 0 {
+		f.state = framerBody
+	}
 }
 
 // inMessage says whether part of a message has arrived and the rest has not.

@@ -1,6 +1,9 @@
 package sipstack
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestMsgFramer(t *testing.T) {
 	msg := "OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\nContent-Length: 5\r\n\r\nhello"
@@ -17,6 +20,9 @@ func TestMsgFramer(t *testing.T) {
 		{"compact l: and bare LF", []string{"MESSAGE sip:a@b SIP/2.0\nl: 2\n\nhi"}, false},
 		{"two messages then half a third", []string{msg + msg + "BYE sip"}, true},
 		{"no Content-Length means no body", []string{"ACK sip:a@b SIP/2.0\r\nVia: x\r\n\r\n"}, false},
+		{"a line longer than the tracked part, then a body split across reads",
+			[]string{"MESSAGE sip:a@b SIP/2.0\r\nX-Long: " + strings.Repeat("a", 300), "\r\nContent-Length: 4\r\n\r\nhe", "l"}, true},
+		{"the same, whole", []string{"MESSAGE sip:a@b SIP/2.0\r\nX-Long: " + strings.Repeat("a", 300), "\r\nContent-Length: 4\r\n\r\nhe", "ll"}, false},
 	} {
 		var f msgFramer
 		for _, c := range tc.chunks {

@@ -14,7 +14,7 @@ import (
 
 func inviteKey(req *sip.Request) string {
 	from, _ := req.From().Params.Get("tag")
-	return req.CallID().Value() + "\x00" + from + "\x00" + req.CSeq().Value()
+	return req.CallID().Value() + "\x00" + from + "\x00" + cseqValue(req.CSeq())
 }
 
 // remember indexes an answered dialog by its INVITE; forget drops both indexes.

@@ -55,6 +55,9 @@ type Config struct {
 	// Tap hears every connection's bytes and handshake, KeyLog receives the NSS key log; nil: off.
 	Tap    Tap
 	KeyLog io.Writer
+	// Redial opens a new connection for the Edge's BYE when a dialog's connection is gone; nil: the
+	// dialog ends without one.
+	Redial Redialer
 }
 
 // defaultAckTimeout is the SIP layer's own: the configuration has no key for it.
@@ -95,6 +98,7 @@ type Server struct {
 	ln      *tlsListener
 	port    int
 	dialogs sync.Map // dialogKey → *dialog
+	placed  sync.Map // dialogKey → *outboundCall: calls the Edge placed on connections of its own
 	shed    *loadShedder
 	invites sync.Map // inviteKey of the dialog-forming INVITE → *dialog, to spot its retransmissions
 	rtp     *portAllocator
@@ -213,3 +217,13 @@ func (s *Server) recordRoute() string {
 func (s *Server) contactValue() string {
 	return "<sip:" + s.cfg.ContactHost + ":" + strconv.Itoa(s.port) + ";transport=tls>"
 }
+
+// ReadBufferSize is what sipgo reads each connection's plaintext into. sipgo's default (32 KiB) is
+// held by every connection for its whole life, most of them idle between messages; its stream
+// parser reassembles a message across reads and enforces edge.max_message_bytes on the whole, so
+// a small buffer changes nothing on the wire. 4 KiB holds a typical INVITE with its SDP in one read
+// and is what a bufio.Reader, the bare crypto/tls baseline of bench/idle.sh, holds.
+const ReadBufferSize = 4096
+
+// init sets the buffer before any connection can read: sipgo takes it from a package variable.
+func init() { sip.TransportBufferReadSize = ReadBufferSize }

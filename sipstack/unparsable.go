@@ -52,6 +52,6 @@ func (c *edgeConn) logIfUnparsable() {
 	}
 	if ex, ok := c.watch.closedAfterData(); ok {
 		c.l.log.Warn().Str("peer", c.RemoteAddr().String()).Str("excerpt", ex).
-			Msg("unparsable or oversized SIP from the peer; connection closed")
+			Msg(MsgUnparsable)
 	}
 }

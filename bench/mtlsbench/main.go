@@ -25,7 +25,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: mtlsbench serve|hold|flood [flags]")
+		fmt.Fprintln(os.Stderr, "usage: mtlsbench serve|hold|flood|flood-part [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -37,9 +37,16 @@ func main() {
 	hold := fs.Duration("hold", 3*time.Second, "hold: how long connections stay idle after the OPTIONS")
 	life := fs.Duration("life", 60*time.Second, "serve: exit after this long")
 	serverName := fs.String("servername", "sip.skype.lab", "hold: the name the server's certificate must carry")
+	first := fs.Int("first", 0, "flood-part: the number of the first connection (it picks the source address)")
 	_ = fs.Parse(os.Args[2:])
 	if host, _, err := net.SplitHostPort(*addr); err != nil || !net.ParseIP(host).IsLoopback() {
 		fatal(fmt.Errorf("address %q: load stays on loopback", *addr))
+	}
+	if os.Args[1] == "flood-part" { // plain TCP: no certificate to load
+		if err := floodPart(*addr, *first, *n); err != nil {
+			fatal(err)
+		}
+		return
 	}
 	cfg, err := tlsConfig(*cert, *key, *ca)
 	if err != nil {

@@ -40,7 +40,12 @@ happens; at the end, the answer as the Skype client sees it and the Edge-log rec
 
 An answered call is ACKed, held for --duration and hung up. --timeout bounds everything up to the
 final answer. No running 'edgesim run' is needed: with dns.resolver embedded the lab zones answer
-in-process.`,
+in-process.
+
+For the length of the call, call listens on edge.listen as the Edge does, so the far end's BYE on a
+new connection to the Edge's Record-Route reaches it. When an 'edgesim run' already holds edge.listen,
+call asks that Edge to place the call through its console (POST /api/calls on console.listen, with
+console.token when set), so one process holds every dialog; it says which path it took.`,
 		Example: `  edgesim call sip:2000@acano.steven.lab
   edgesim call sip:2000@cms.steven.lab --from sip:alice@skype.lab --timeout 5s
   edgesim call sip:2000@acano.steven.lab --duration 10s --json
@@ -105,13 +110,13 @@ func (a *app) runCall(to string, fl callFlags) error {
 		fmt.Fprintf(a.stdout, "%s %s from %s through Edge %s\n", verb, to, from, cfg.Edge.FQDN)
 		events = func(s edge.Step) { printStep(a.stdout, s) }
 	}
-	o := &edge.Outbound{Lab: lab, Logger: log, Recorder: rec}
 	req := edge.CallRequest{From: from, To: to, Timeout: timeout, Duration: duration, IM: fl.im}
-	res := o.Call
+	var out edge.CallResult
 	if fl.subscribe {
-		res = o.Subscribe
+		out = (&edge.Outbound{Lab: lab, Logger: log, Recorder: rec}).Subscribe(ctx, req, events)
+	} else if out, err = a.placeCall(ctx, lab, log, rec, req, fl, events); err != nil {
+		return errors.Join(err, a.closeAttemptCapture(rec, fl.pcapng, true))
 	}
-	out := res(ctx, req, events)
 	if asJSON {
 		return callOutcome(out, errors.Join(writeJSON(a.stdout, out), a.closeAttemptCapture(rec, fl.pcapng, true)))
 	}

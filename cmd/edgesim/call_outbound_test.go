@@ -74,7 +74,8 @@ func outboundDir(t *testing.T, cn string, b standin.Behaviour) (string, *standin
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = peer.Close() })
-	writeFile(t, filepath.Join(dir, "edgesim.yaml"), "lab:\n  dir: lab\ndns:\n  listen: \"\"\n  zones:\n    cms.steven.lab: |\n"+
+	// The call listens on edge.listen for its length: port 0, so parallel runs never meet on 5061.
+	writeFile(t, filepath.Join(dir, "edgesim.yaml"), "lab:\n  dir: lab\nedge:\n  listen: 127.0.0.1:0\ndns:\n  listen: \"\"\n  zones:\n    cms.steven.lab: |\n"+
 		"      _sipfederationtls._tcp IN SRV 0 0 "+strconv.Itoa(int(peer.Addr().Port()))+" vcse.cms.steven.lab.\n"+
 		"      vcse IN A 127.0.0.1\n")
 	return dir, peer

@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/tls"
+	"errors"
 	"io"
 	"os"
 	"os/signal"
@@ -85,6 +86,11 @@ func (a *app) runRegress(file string, f regressFlags) error {
 	ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep, err := regress.Run(ctx, plan, opts)
+	var busy *regress.BusyError
+	if errors.As(err, &busy) {
+		// Another Edge on these listeners would answer the Expressway instead: nothing is played.
+		return usageErr(err)
+	}
 	if rep == nil {
 		return err
 	}

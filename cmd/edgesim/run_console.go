@@ -25,7 +25,10 @@ func (a *app) startConsole(ctx context.Context, lab *edge.Lab, svc *edge.Service
 		return err
 	}
 	srv, err := console.New(console.Options{Ring: rec.Ring(), Lab: lab, SIPAddr: svc.SIPAddr().String(), DNSAddr: svc.DNSAddr(),
-		Library: lib, Play: console.InboundPlayer(lab, svc.SIPAddr().String(), log), Token: c.Token, Logger: log})
+		Library: lib, Play: console.InboundPlayer(lab, svc.SIPAddr().String(), log), Token: c.Token, Logger: log,
+		Call: func(ctx context.Context, req edge.CallRequest) edge.CallResult {
+			return svc.Outbound().Call(ctx, req, nil)
+		}})
 	if err != nil {
 		return err
 	}

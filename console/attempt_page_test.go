@@ -1,8 +1,6 @@
 package console
 
 import (
-	"flag"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,11 +9,9 @@ import (
 	"github.com/edgesim/edgesim/record"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-// goldenAttempt is the seed's refused call (504 · 1009), fixed in time, with a hostile From that
+// hostileAttempt is, as record/artifact's golden attempt, the seed's refused call (504 · 1009), fixed in time, with a hostile From that
 // must come out escaped.
-func goldenAttempt() record.Attempt {
+func hostileAttempt() record.Attempt {
 	t0 := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 	conn := "127.0.0.1:5061 → 127.0.0.1:40000"
 	return record.Attempt{ID: "golden-1", Direction: record.Inbound, Kind: record.KindRequest, Start: t0, End: t0.Add(4 * time.Millisecond),
@@ -32,33 +28,9 @@ func goldenAttempt() record.Attempt {
 	}
 }
 
-func TestLadderIsTheGoldenSVG(t *testing.T) {
-	got := Ladder(goldenAttempt())
-	const file = "testdata/ladder-1009.svg"
-	if *update {
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (go test ./console -update writes it)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("Ladder differs from %s (go test ./console -update, then read the diff):\n%s", file, got)
-	}
-}
-
-func TestLadderEscapesWhatTheWireSent(t *testing.T) {
-	got := Ladder(goldenAttempt())
-	if strings.Contains(got, "<b>") || !strings.Contains(got, "&lt;b&gt;&amp;") {
-		t.Fatalf("start line not escaped:\n%s", got)
-	}
-}
-
 func TestAttemptPageEscapesSIPText(t *testing.T) {
 	c := startConsole(t, Options{})
-	c.rec.Ring().Add(goldenAttempt())
+	c.rec.Ring().Add(hostileAttempt())
 	_, page := get(t, c.http.URL+"/attempts/golden-1")
 	if strings.Contains(page, "<script>alert") || !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Fatalf("the raw message is not escaped:\n%s", page)

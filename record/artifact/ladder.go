@@ -1,4 +1,7 @@
-package console
+// Package artifact turns one attempt record into the files a reader takes away: its ladder diagram
+// (SVG) and its messages as a capture of their own (pcapng). The console serves them per attempt;
+// edgesim regress writes them beside its JUnit file as each case's attachments.
+package artifact
 
 import (
 	"fmt"
