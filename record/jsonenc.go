@@ -131,6 +131,8 @@ func (e *jsonEnc) cert(c *Cert) {
 	e.str("issuer", c.Issuer)
 	e.stringsOmit("san_dns", c.SANs)
 	e.time("not_after", c.NotAfter)
+	e.strOmit("ekus", c.EKUs)
+	e.strOmit("signature_algorithm", c.Signature)
 	e.b = append(e.b, '}')
 }
 
