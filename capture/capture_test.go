@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -209,5 +210,37 @@ func TestSecretsPrecedeTheRecordsTheyOpen(t *testing.T) {
 	_ = w.Flush()
 	if !bytes.Contains(buf.Bytes(), []byte("OPTIONS sip:x")) {
 		t.Error("a plain stream was held back")
+	}
+}
+
+// sum16 is RFC 1071's sum as written in the RFC, two bytes at a time: what sum must equal.
+func sum16(acc uint32, b []byte) uint32 {
+	for i := 0; i+1 < len(b); i += 2 {
+		acc += uint32(b[i])<<8 | uint32(b[i+1])
+	}
+	if len(b)%2 == 1 {
+		acc += uint32(b[len(b)-1]) << 8
+	}
+	return acc
+}
+
+func TestSumIsTheRFC1071Sum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := range 200 {
+		for _, fillByte := range []int{-1, 0x00, 0xff} {
+			b := make([]byte, n)
+			for i := range b {
+				if fillByte < 0 {
+					b[i] = byte(rng.UintN(256))
+				} else {
+					b[i] = byte(fillByte)
+				}
+			}
+			for _, acc := range []uint32{0, 6 + uint32(n), 0xffff, 0x1fffe} {
+				if got, want := fold(sum(acc, b)), fold(sum16(acc, b)); got != want {
+					t.Fatalf("%d bytes (fill %d), acc %#x: sum folds to %#x, RFC 1071 to %#x", n, fillByte, acc, got, want)
+				}
+			}
+		}
 	}
 }

@@ -52,15 +52,30 @@ func appendSegment(b []byte, src, dst netip.AddrPort, seq, ack uint32, flags byt
 	return b
 }
 
+// sum adds b, as big-endian 16-bit words, to the one's-complement sum acc. It reads 32-bit words
+// into a 64-bit total, four times fewer steps over every payload byte: 2^16 and 2^32 are both 1
+// modulo 0xffff, so the folded total is the one the 16-bit sum gives (TestSumIsTheRFC1071Sum).
 func sum(acc uint32, b []byte) uint32 {
-	n := len(b) &^ 1
-	for i := 0; i < n; i += 2 {
-		acc += uint32(b[i])<<8 | uint32(b[i+1])
+	total := uint64(acc)
+	for len(b) >= 8 {
+		total += uint64(binary.BigEndian.Uint32(b)) + uint64(binary.BigEndian.Uint32(b[4:]))
+		b = b[8:]
 	}
-	if len(b)%2 == 1 {
-		acc += uint32(b[len(b)-1]) << 8
+	if len(b) >= 4 {
+		total += uint64(binary.BigEndian.Uint32(b))
+		b = b[4:]
 	}
-	return acc
+	if len(b) >= 2 {
+		total += uint64(binary.BigEndian.Uint16(b))
+		b = b[2:]
+	}
+	if len(b) == 1 {
+		total += uint64(b[0]) << 8
+	}
+	for total>>16 != 0 {
+		total = total&0xffff + total>>16
+	}
+	return uint32(total)
 }
 
 func fold(acc uint32) uint16 {

@@ -31,7 +31,7 @@ func (s *Service) Decide(ctx context.Context, r *sipstack.Request) sipstack.Deci
 	peer := FormatPeer(presentedName(r), int(r.Source.Port()))
 	if v.Allow {
 		if s.rec != nil {
-			s.rec.Verdict(r, v, "", dns.list())
+			s.rec.Verdict(r, v, "", dns.take())
 		}
 		s.log.Info().Str("method", r.Method).Str("call_id", r.CallID).Str("peer", peer).
 			Str("domain", v.Domain).Str("matched_fqdn", v.MatchedFQDN).Msg("federated request accepted")
@@ -39,7 +39,7 @@ func (s *Service) Decide(ctx context.Context, r *sipstack.Request) sipstack.Deci
 	}
 	text := s.record(v, MessageInfo{StartLine: r.StartLine, CallID: r.CallID, CSeq: r.CSeq, Peer: peer})
 	if s.rec != nil {
-		s.rec.Verdict(r, v, text, dns.list())
+		s.rec.Verdict(r, v, text, dns.take())
 	}
 	d := sipstack.Decision{Status: v.Status, Reason: v.Reason}
 	if s.annotated && v.Diagnostic != nil {

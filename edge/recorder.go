@@ -61,10 +61,12 @@ type Recorder struct {
 	nextID  atomic.Uint64
 
 	// owned by the worker goroutine
-	inbound  map[netip.AddrPort]*connRec
-	outbound map[string]*record.Attempt
-	pcapErr  bool
-	counters counters
+	inbound     map[netip.AddrPort]*connRec
+	outbound    map[string]*record.Attempt
+	pcapErr     bool
+	pcapFlushed time.Time
+	pcapBehind  bool // the file lacks what the last batches wrote; see flushOutputs
+	counters    counters
 }
 
 type evKind uint8

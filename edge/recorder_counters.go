@@ -2,6 +2,8 @@ package edge
 
 import (
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,7 +20,7 @@ func (nopInc) Inc() {}
 
 // counters are the metrics the Recorder feeds, each label set resolved once: a label lookup hashes
 // every value, which per SIP message is most of what a metric costs. The maps belong to the worker;
-// the drop counters are safe anywhere.
+// the drop counters and the DNS cache are safe anywhere.
 type counters struct {
 	m                                  *metrics.Metrics
 	dropRecord, dropPCAPNG, dropKeyLog incer
@@ -26,7 +28,11 @@ type counters struct {
 	responses                          map[responseKey]prometheus.Counter
 	attempts                           map[attemptKey]prometheus.Counter
 	handshakes                         map[handshakeKey]prometheus.Counter
+	dns                                sync.Map // dnsLabels → prometheus.Counter; lookups run on the calls' goroutines
+	dnsCached                          atomic.Int32
 }
+
+type dnsLabels struct{ qtype, rcode string }
 
 type responseKey struct {
 	inbound bool
@@ -119,4 +125,23 @@ func (c *counters) callEnded() {
 	if c.m != nil {
 		c.m.CallsActive.Dec()
 	}
+}
+
+// dnsQuery counts one lookup. It runs on the call's own goroutine, hence the sync.Map.
+func (c *counters) dnsQuery(qtype, rcode string) {
+	if c.m == nil {
+		return
+	}
+	k := dnsLabels{qtype, rcode}
+	if ctr, ok := c.dns.Load(k); ok {
+		ctr.(prometheus.Counter).Inc()
+		return
+	}
+	ctr := c.m.DNSQueries.WithLabelValues(qtype, rcode)
+	if c.dnsCached.Load() < maxCached {
+		if _, loaded := c.dns.LoadOrStore(k, ctr); !loaded {
+			c.dnsCached.Add(1)
+		}
+	}
+	ctr.Inc()
 }

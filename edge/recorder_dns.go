@@ -25,6 +25,18 @@ func (d *dnsCollector) add(l record.DNSLookup) {
 	}
 }
 
+// take hands the lookups over without a copy, for a collector whose lookups are all made.
+func (d *dnsCollector) take() []record.DNSLookup {
+	if d == nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	l := d.lookups
+	d.lookups = nil
+	return l
+}
+
 func (d *dnsCollector) list() []record.DNSLookup {
 	if d == nil {
 		return nil
@@ -84,9 +96,7 @@ func (rr recordingResolver) note(ctx context.Context, l record.DNSLookup, err er
 	if d, _ := ctx.Value(dnsKey{}).(*dnsCollector); d != nil {
 		d.add(l)
 	}
-	if rr.rec.m != nil {
-		rr.rec.m.DNSQueries.WithLabelValues(l.Type, l.Rcode).Inc()
-	}
+	rr.rec.counters.dnsQuery(l.Type, l.Rcode)
 }
 
 // rcodeOf names the answer's rcode; a lookup that got no answer says why instead.

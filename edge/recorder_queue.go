@@ -109,9 +109,17 @@ func (r *Recorder) loop() {
 	defer r.wg.Done()
 	delay := time.NewTimer(time.Hour)
 	delay.Stop()
+	lag := time.NewTimer(time.Hour) // a put-off pcapng flush, when the calls have gone quiet
+	lag.Stop()
 	for {
+		if r.pcapBehind {
+			lag.Reset(pcapFlushEvery)
+		}
 		stopping := false
 		select {
+		case <-lag.C:
+			r.flushOutputs(true)
+			continue
 		case <-r.q.wake:
 			delay.Reset(batchDelay)
 			select {
@@ -139,7 +147,7 @@ func (r *Recorder) handleBatch() {
 	for _, e := range b.events {
 		r.handle(e, b.arena[e.off:e.off+e.n])
 	}
-	r.flushOutputs()
+	r.flushOutputs(len(b.barriers) > 0)
 	for _, done := range b.barriers {
 		close(done)
 	}

@@ -243,3 +243,30 @@ func tshark(t *testing.T, args ...string) string {
 	}
 	return string(out)
 }
+
+// The pcapng file is written pcapFlushEvery behind at most, even when the calls stop: a reader
+// tailing it sees the last call without a Sync or a Close.
+func TestRecorderPCAPNGCatchesUpWhenCallsStop(t *testing.T) {
+	r := startRecordingEdge(t)
+	e := r.e
+	if c := e.call(e.peer(e.issue(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.cms.steven.lab"})), "sip:2000@cms.steven.lab", seedTo); !c.Answered {
+		t.Fatalf("call: %+v", c)
+	}
+	time.Sleep(batchDelay + 3*pcapFlushEvery)
+	quiet, err := os.Stat(r.pcapng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.rec.Sync(ctx); err != nil { // Sync writes out whatever is still buffered
+		t.Fatal(err)
+	}
+	synced, err := os.Stat(r.pcapng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if quiet.Size() != synced.Size() {
+		t.Fatalf("%d bytes of the call were still buffered %v after it", synced.Size()-quiet.Size(), batchDelay+3*pcapFlushEvery)
+	}
+}

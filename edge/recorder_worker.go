@@ -14,14 +14,23 @@ func (r *Recorder) flushAll(t time.Time) {
 	for _, c := range r.inbound {
 		r.closeConn(c, t)
 	}
-	r.flushOutputs()
+	r.flushOutputs(true)
 }
 
-// flushOutputs ends a batch: what pcapgo buffers goes to the file, so a reader tailing it is at
-// most one batch behind.
-func (r *Recorder) flushOutputs() {
+// pcapFlushEvery is how far behind the pcapng file may lag a reader tailing it. Writing it out at
+// the end of every batch cost a system call per few calls; its buffer bounds the lag in bytes.
+const pcapFlushEvery = 100 * time.Millisecond
+
+// flushOutputs ends a batch: HEP goes out now, so sngrep draws the ladder live; what the pcapng
+// writer buffers goes to the file when pcapFlushEvery has passed, or now when a Sync waits for it.
+// A flush put off is left to the worker's loop, which comes back for it once pcapFlushEvery is up.
+func (r *Recorder) flushOutputs(now bool) {
 	if r.pcap != nil {
-		r.capErr(r.pcap.Flush())
+		r.pcapBehind = !now && time.Since(r.pcapFlushed) < pcapFlushEvery
+		if !r.pcapBehind {
+			r.capErr(r.pcap.Flush())
+			r.pcapFlushed = time.Now()
+		}
 	}
 	if r.hep != nil {
 		r.hepErr(r.hep.Flush())

@@ -2,21 +2,22 @@ package record
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // JSONL appends each attempt as one JSON line from its own goroutine behind a bounded queue: a full
-// disk or a slow one costs counted drops, never a wait for the caller. Lines are buffered while more
-// attempts are queued and written together, one system call for a burst.
+// disk or a slow one costs counted drops, never a wait for the caller. Lines are gathered for up to
+// FlushEvery and written together, one wake-up and one system call for a burst.
 type JSONL struct {
 	f       io.WriteCloser
 	queue   chan Attempt
-	onDrop  func() // an attempt dropped or not written; may be nil
+	closing chan struct{} // closed by Close, so a sleeping writer does not finish its nap
+	onDrop  func()        // an attempt dropped or not written; may be nil
 	wg      sync.WaitGroup
 	once    sync.Once
 	written atomic.Uint64
@@ -24,6 +25,9 @@ type JSONL struct {
 	failed  atomic.Uint64
 	lastErr atomic.Pointer[error]
 }
+
+// DefaultJSONLQueue is the attempts that may wait for the writer: FlushEvery of 20,000 a second.
+const DefaultJSONLQueue = 1024
 
 // OpenJSONL opens path for appending (0600: it holds whole SIP messages). onDrop, when set, is
 // called for every attempt dropped on a full queue or lost to a failed write.
@@ -38,42 +42,101 @@ func OpenJSONL(path string, queue int, onDrop func()) (*JSONL, error) {
 // NewJSONL writes to w, which Close closes.
 func NewJSONL(w io.WriteCloser, queue int, onDrop func()) *JSONL {
 	if queue <= 0 {
-		queue = 256
+		queue = DefaultJSONLQueue
 	}
 	if onDrop == nil {
 		onDrop = func() {}
 	}
-	j := &JSONL{f: w, queue: make(chan Attempt, queue), onDrop: onDrop}
+	j := &JSONL{f: w, queue: make(chan Attempt, queue), closing: make(chan struct{}), onDrop: onDrop}
 	j.wg.Add(1)
 	go j.loop()
 	return j
 }
 
+// maxKeptLine bounds the line buffer the writer keeps between attempts.
+const maxKeptLine = 256 << 10
+
+// FlushEvery is how far the file may lag the attempts. The writer sleeps this long after the first
+// attempt of a burst while the rest queue behind it, then writes them together: a wake-up and a
+// write system call per attempt were a real part of what recording cost a call.
+const FlushEvery = 50 * time.Millisecond
+
 func (j *JSONL) loop() {
 	defer j.wg.Done()
-	bw := bufio.NewWriterSize(j.f, 64<<10)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false) // SIP is full of <sip:…>; escaping it only makes the file harder to grep
-	pending := uint64(0)
-	for a := range j.queue {
-		if err := enc.Encode(a); err != nil {
-			j.fail(err, 1)
-			bw.Reset(j.f) // a failed write leaves bufio broken for good; start clean
-			pending = 0
-			continue
+	w := lineWriter{j: j, bw: bufio.NewWriterSize(j.f, 64<<10)}
+	nap := time.NewTimer(time.Hour)
+	nap.Stop()
+	for a := range j.queue { // blocks only while idle: the first attempt of a burst wakes the writer
+		w.write(&a)
+		nap.Reset(FlushEvery)
+		select {
+		case <-nap.C:
+		case <-j.closing:
+			nap.Stop()
 		}
-		pending++
-		if len(j.queue) > 0 {
-			continue
+		open := j.drain(&w)
+		w.flush()
+		if !open {
+			return
 		}
-		if err := bw.Flush(); err != nil {
-			j.fail(err, pending)
-			bw.Reset(j.f)
-		} else {
-			j.written.Add(pending)
-		}
-		pending = 0
 	}
+	w.flush()
+}
+
+// drain writes what queued while the writer slept; false once the queue is closed and empty.
+func (j *JSONL) drain(w *lineWriter) bool {
+	for {
+		select {
+		case a, ok := <-j.queue:
+			if !ok {
+				return false
+			}
+			w.write(&a)
+		default:
+			return true
+		}
+	}
+}
+
+// lineWriter is the loop's buffer: lines encoded, then written FlushEvery at most behind.
+type lineWriter struct {
+	j       *JSONL
+	bw      *bufio.Writer
+	line    []byte // reused: one attempt's line is encoded here, then copied into bw
+	pending uint64 // lines in bw not yet written out
+}
+
+func (w *lineWriter) write(a *Attempt) {
+	var err error
+	if w.line, err = AppendJSON(w.line[:0], a); err != nil {
+		w.j.fail(err, 1)
+		return
+	}
+	w.line = append(w.line, '\n')
+	_, err = w.bw.Write(w.line)
+	if cap(w.line) > maxKeptLine {
+		w.line = nil // one huge attempt does not pin its buffer for good
+	}
+	if err != nil {
+		w.j.fail(err, 1)
+		w.bw.Reset(w.j.f) // a failed write leaves bufio broken for good; start clean
+		w.pending = 0
+		return
+	}
+	w.pending++
+}
+
+func (w *lineWriter) flush() {
+	if w.pending == 0 {
+		return
+	}
+	if err := w.bw.Flush(); err != nil {
+		w.j.fail(err, w.pending)
+		w.bw.Reset(w.j.f)
+	} else {
+		w.j.written.Add(w.pending)
+	}
+	w.pending = 0
 }
 
 func (j *JSONL) fail(err error, n uint64) {
@@ -106,6 +169,7 @@ func (j *JSONL) Stats() (written, dropped, failed uint64, last error) {
 func (j *JSONL) Close() error {
 	var err error
 	j.once.Do(func() {
+		close(j.closing)
 		close(j.queue)
 		j.wg.Wait()
 		err = j.f.Close()

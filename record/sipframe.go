@@ -63,12 +63,13 @@ func (f *Framer) NextView() []byte {
 
 var crlfcrlf = []byte("\r\n\r\n")
 
+// contentLength reads the Content-Length of a head that NextView cut at its blank line.
 func contentLength(head []byte) int {
-	v, ok := Header(head, "Content-Length", "l")
+	v, ok := headerLines(head[:len(head)-len(crlfcrlf)], "Content-Length", "l")
 	if !ok {
 		return 0
 	}
-	n, err := strconv.Atoi(v)
+	n, err := strconv.Atoi(string(v))
 	if err != nil || n < 0 {
 		return 0
 	}
@@ -87,6 +88,11 @@ func headerBytes(msg []byte, name, compact string) ([]byte, bool) {
 	if i := bytes.Index(msg, crlfcrlf); i >= 0 {
 		head = msg[:i]
 	}
+	return headerLines(head, name, compact)
+}
+
+// headerLines is headerBytes on a head already cut before its blank line.
+func headerLines(head []byte, name, compact string) ([]byte, bool) {
 	_, head, _ = bytes.Cut(head, crlf) // the start line
 	for len(head) > 0 {
 		var l []byte
@@ -144,11 +150,13 @@ func ParseHeadString(raw string) Head {
 	} else {
 		h.Method, _, _ = strings.Cut(h.StartLine, " ")
 	}
-	head, _, _ := strings.Cut(raw, "\r\n\r\n")
-	_, head, _ = strings.Cut(head, "\r\n")
+	_, head, _ := strings.Cut(raw, "\r\n")
 	for len(head) > 0 {
 		var l string
 		l, head, _ = strings.Cut(head, "\r\n")
+		if l == "" {
+			break // the blank line: the body follows
+		}
 		k, v, ok := strings.Cut(l, ":")
 		if !ok {
 			continue
@@ -173,7 +181,7 @@ func ParseHeadString(raw string) Head {
 
 // uriHost is the host of the first sip: or sips: URI in a header value.
 func uriHost(v string) string {
-	i := strings.Index(strings.ToLower(v), "sip")
+	i := indexFoldSIP(v)
 	if i < 0 {
 		return ""
 	}
@@ -190,4 +198,15 @@ func uriHost(v string) string {
 		v = v[:end]
 	}
 	return strings.ToLower(v)
+}
+
+// indexFoldSIP is strings.Index(strings.ToLower(v), "sip") without lowering a copy of v: the
+// worker reads the From and To of every request.
+func indexFoldSIP(v string) int {
+	for i := 0; i+3 <= len(v); i++ {
+		if v[i]|0x20 == 's' && v[i+1]|0x20 == 'i' && v[i+2]|0x20 == 'p' {
+			return i
+		}
+	}
+	return -1
 }
