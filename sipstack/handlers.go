@@ -61,6 +61,10 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 			}
 			return
 		}
+		if status, reason := malformedStartLine(req); status != 0 {
+			s.replyMalformedLine(req, tx, status, reason)
+			return
+		}
 		if name := malformedHeader(req); name != "" {
 			s.replyMalformed(req, tx, name)
 			return

@@ -45,3 +45,11 @@ func (s *Server) replyMalformed(req *sip.Request, tx sip.ServerTransaction, name
 	}
 	s.reply(req, tx, 0, 400, "Bad Request - Malformed "+name, extra)
 }
+
+// replyMalformedLine answers a request whose start line sipgo could not parse (malformed_start.go).
+func (s *Server) replyMalformedLine(req *sip.Request, tx sip.ServerTransaction, status int, reason string) {
+	s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("malformed", "start line").Msg(MsgMalformed)
+	if !req.IsAck() {
+		s.reply(req, tx, 0, status, reason, nil)
+	}
+}
