@@ -14,7 +14,7 @@ func startLineRows() []badRow {
 		{name: "PRACK", method: "PRACK", want: "405", why: "not offered in Allow"},
 		{name: "PUBLISH", method: "PUBLISH", want: "405", why: "not offered in Allow"},
 		{name: "no SIP version", start: "OPTIONS sip:stejanss@skype.lab", want: "close", why: "no start line to answer"},
-		{name: "not a URI", start: "OPTIONS not-a-uri SIP/2.0", want: "close", why: "unparsable start line"},
+		{name: "not a URI", start: "OPTIONS not-a-uri SIP/2.0", want: "400", why: "unparsable Request-URI: 400 Bad Request - Malformed Request-URI, the connection stays"},
 		{name: "tel URI", start: "OPTIONS tel:+15551234 SIP/2.0", want: "404", why: "no served user"},
 		{name: "URI of another domain", start: "OPTIONS sip:someone@elsewhere.example SIP/2.0", want: "404", why: "not a served domain: 1003"},
 		{name: "URI with escaped user", start: "OPTIONS sip:%73tejanss@skype.lab SIP/2.0", want: "200", why: "§19.1.4 escaped characters"},
