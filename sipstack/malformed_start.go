@@ -87,7 +87,7 @@ func placeholderLine(line string) string {
 		return ""
 	}
 	what := badRequestLine
-	if len(f) == 3 {
+	if len(f) == 3 && strings.Count(line, " ") == 2 {
 		what = badRequestURI
 		if s, _, ok := strings.Cut(f[1], ":"); ok && isScheme(s) && !servedScheme(strings.ToLower(s)) {
 			what = badURIScheme
