@@ -61,6 +61,14 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 			}
 			return
 		}
+		if status, reason := malformedStartLine(req); status != 0 {
+			s.replyMalformedLine(req, tx, status, reason)
+			return
+		}
+		if name := malformedHeader(req); name != "" {
+			s.replyMalformed(req, tx, name)
+			return
+		}
 		// sipgo itself only insists on Via and CSeq; every handler here relies on these too.
 		if missing := missingHeader(req); missing != "" {
 			if !req.IsAck() {

@@ -87,6 +87,7 @@ type edgeConn struct {
 	wmu       sync.Mutex // orders writes and guards held and pending (coalesce.go)
 	held      bool
 	pending   []byte
+	rewritten []byte // a rewritten start line's overflow (malformed_start.go)
 }
 
 // Close is sipgo's last word on a connection, whatever ended it (peer, idle timer, handshake).
@@ -107,6 +108,9 @@ func (c *edgeConn) Read(b []byte) (int, error) {
 		if err := c.doHandshake(); err != nil {
 			return 0, err
 		}
+	}
+	if len(c.rewritten) > 0 {
+		return c.drainPending(b), nil
 	}
 	now := time.Now()
 	var deadline time.Time
@@ -130,6 +134,9 @@ func (c *edgeConn) Read(b []byte) (int, error) {
 	c.watch.leave(b, n, err)
 	if n > 0 && c.framer.feed(b[:n]) {
 		c.msgStart = now
+	}
+	if n > 0 {
+		n = c.fixStartLines(b, n)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {

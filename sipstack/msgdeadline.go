@@ -14,6 +14,7 @@ type msgFramer struct {
 	state    int // framerIdle, framerHeaders, framerBody
 	line     []byte
 	bodyLeft int
+	starts   []int // where in the last fed bytes a message began (malformed_start.go)
 }
 
 const (
@@ -28,6 +29,7 @@ const maxTrackedLine = 128
 // feed consumes b and reports whether a message began in it. It runs on every read, so it steps
 // over a header line or a body in one go (bytes.IndexByte, one subtraction) rather than byte by byte.
 func (f *msgFramer) feed(b []byte) (started bool) {
+	f.starts = f.starts[:0]
 	for i := 0; i < len(b); {
 		switch f.state {
 		case framerIdle:
@@ -36,6 +38,7 @@ func (f *msgFramer) feed(b []byte) (started bool) {
 				continue
 			}
 			f.state, f.line, f.bodyLeft, started = framerHeaders, f.line[:0], 0, true
+			f.starts = append(f.starts, i)
 		case framerHeaders:
 			j := bytes.IndexByte(b[i:], '\n')
 			if j < 0 {

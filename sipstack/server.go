@@ -114,7 +114,7 @@ func NewServer(cfg Config, dec Decider) (*Server, error) {
 		return nil, err
 	}
 	slogger := slog.New(zerolog.NewSlogHandler(cfg.Logger.With().Str("component", "sipgo").Logger()))
-	parser := sip.NewParser()
+	parser := sip.NewParser(sip.WithHeadersParsers(edgeHeaderParsers())) // lwsparams.go
 	parser.MaxMessageLength = cfg.MaxMessageBytes
 	ua, err := sipgo.NewUA(
 		noLookups(),
