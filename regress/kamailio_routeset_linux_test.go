@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/textproto"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/edgesim/edgesim/edge"
+	"github.com/edgesim/edgesim/scenarios/standin"
 )
 
 // Issue 13's "Kamailio relaying a call keeps the route set": Kamailio in the Expressway-E's seat
@@ -123,7 +123,7 @@ func (a *rawAnswerer) serve(ln net.Listener, port int, edgeHangsUp bool) error {
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 	br := bufio.NewReader(c)
-	inv, err := nextRequest(br, "INVITE")
+	inv, err := standin.ReadRequest(br, "INVITE")
 	if err != nil {
 		return err
 	}
@@ -134,11 +134,11 @@ func (a *rawAnswerer) serve(ln net.Listener, port int, edgeHangsUp bool) error {
 	if _, err := io.WriteString(c, ok.String()); err != nil {
 		return err
 	}
-	if _, err := nextRequest(br, "ACK"); err != nil {
+	if _, err := standin.ReadRequest(br, "ACK"); err != nil {
 		return err
 	}
 	if edgeHangsUp {
-		bye, err := nextRequest(br, "BYE")
+		bye, err := standin.ReadRequest(br, "BYE")
 		if err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func (a *rawAnswerer) serve(ln net.Listener, port int, edgeHangsUp bool) error {
 		"Call-ID: %s\r\nCSeq: 1 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
 		inv.Contact().Address.String(), port, routes.String(), inv.To().Value(), inv.From().Value(), inv.CallID().Value())
 	for {
-		m, err := nextMessage(br)
+		m, err := standin.ReadMessage(br)
 		if err != nil {
 			return fmt.Errorf("the answer to the UC side's BYE: %w", err)
 		}
@@ -165,43 +165,4 @@ func (a *rawAnswerer) serve(ln net.Listener, port int, edgeHangsUp bool) error {
 			return nil
 		}
 	}
-}
-
-func nextRequest(br *bufio.Reader, method string) (*sip.Request, error) {
-	for {
-		m, err := nextMessage(br)
-		if err != nil {
-			return nil, fmt.Errorf("waiting for %s: %w", method, err)
-		}
-		if r, ok := m.(*sip.Request); ok && string(r.Method) == method {
-			return r, nil
-		}
-	}
-}
-
-func nextMessage(br *bufio.Reader) (sip.Message, error) {
-	tp := textproto.NewReader(br)
-	var head strings.Builder
-	n := 0
-	for {
-		line, err := tp.ReadLine()
-		if err != nil {
-			return nil, err
-		}
-		if line == "" && head.Len() == 0 {
-			continue
-		}
-		head.WriteString(line + "\r\n")
-		if line == "" {
-			break
-		}
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(k), "Content-Length") {
-			n, _ = strconv.Atoi(strings.TrimSpace(v))
-		}
-	}
-	body := make([]byte, n)
-	if _, err := io.ReadFull(br, body); err != nil {
-		return nil, err
-	}
-	return sip.NewParser().ParseSIP(append([]byte(head.String()), body...))
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/textproto"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/edgesim/edgesim/certs"
+	"github.com/edgesim/edgesim/scenarios/standin"
 )
 
 // hangingUpFarEnd is an Expressway-E driven by hand: it answers the Edge's INVITE 200, takes the
@@ -60,7 +60,7 @@ func (f *hangingUpFarEnd) run(cert tls.Certificate, roots *x509.CertPool, edgeLi
 	}
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	br := bufio.NewReader(c)
-	inv, err := readRequest(br, "INVITE")
+	inv, err := standin.ReadRequest(br, "INVITE")
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (f *hangingUpFarEnd) run(cert tls.Certificate, roots *x509.CertPool, edgeLi
 	if _, err := io.WriteString(c, ok.String()); err != nil {
 		return err
 	}
-	if _, err := readRequest(br, "ACK"); err != nil {
+	if _, err := standin.ReadRequest(br, "ACK"); err != nil {
 		return err
 	}
 	_ = c.Close()
@@ -84,7 +84,7 @@ func (f *hangingUpFarEnd) run(cert tls.Certificate, roots *x509.CertPool, edgeLi
 	fmt.Fprintf(again, "BYE %s SIP/2.0\r\nVia: SIP/2.0/TLS vcse.cms.steven.lab:%d;branch=z9hG4bKfarend\r\nFrom: %s;tag=farend\r\n"+
 		"To: %s\r\nCall-ID: %s\r\nCSeq: 1 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
 		inv.Contact().Address.String(), f.port(), inv.To().Value(), inv.From().Value(), inv.CallID().Value())
-	m, err := readMessage(bufio.NewReader(again))
+	m, err := standin.ReadMessage(bufio.NewReader(again))
 	if err != nil {
 		return fmt.Errorf("the BYE's answer: %w", err)
 	}
@@ -92,45 +92,6 @@ func (f *hangingUpFarEnd) run(cert tls.Certificate, roots *x509.CertPool, edgeLi
 		return fmt.Errorf("the BYE on a new connection was answered %s", strings.SplitN(m.String(), "\r\n", 2)[0])
 	}
 	return nil
-}
-
-func readRequest(br *bufio.Reader, method string) (*sip.Request, error) {
-	for {
-		m, err := readMessage(br)
-		if err != nil {
-			return nil, fmt.Errorf("waiting for %s: %w", method, err)
-		}
-		if r, ok := m.(*sip.Request); ok && string(r.Method) == method {
-			return r, nil
-		}
-	}
-}
-
-func readMessage(br *bufio.Reader) (sip.Message, error) {
-	tp := textproto.NewReader(br)
-	var head strings.Builder
-	n := 0
-	for {
-		line, err := tp.ReadLine()
-		if err != nil {
-			return nil, err
-		}
-		if line == "" && head.Len() == 0 {
-			continue
-		}
-		head.WriteString(line + "\r\n")
-		if line == "" {
-			break
-		}
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(k), "Content-Length") {
-			n, _ = strconv.Atoi(strings.TrimSpace(v))
-		}
-	}
-	body := make([]byte, n)
-	if _, err := io.ReadFull(br, body); err != nil {
-		return nil, err
-	}
-	return sip.NewParser().ParseSIP(append([]byte(head.String()), body...))
 }
 
 // farEndDir writes edgesim.yaml for a far end on port with edge.listen and console.listen as given.
