@@ -6,12 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/edgesim/edgesim/record/recordtest"
 )
 
 // TestPCAPNGOpensInTshark reads the golden attempt's capture with Wireshark's own reader: its three
 // messages as SIP, in order, on the attempt's connection.
 func TestPCAPNGOpensInTshark(t *testing.T) {
-	b, err := PCAPNG(goldenAttempt())
+	b, err := PCAPNG(recordtest.SeedRefusal())
 	if err != nil {
 		t.Fatal(err)
 	}
