@@ -135,10 +135,26 @@ func TestFarEndByeOnANewConnectionEndsTheEdgesCall(t *testing.T) {
 
 	again := e.rawPeer(t, cert)
 	fromTag, _ := inv.From().Params.Get("tag")
+	inDialog := func(method string, seq int) string {
+		return fmt.Sprintf("%s %s SIP/2.0\r\nVia: SIP/2.0/TLS vcse.cms.steven.lab:%d;branch=z9hG4bKfar%s\r\n"+
+			"From: %s;tag=far1\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d %s\r\nMax-Forwards: 70\r\n"+
+			"Contact: <sip:2000@vcse.cms.steven.lab:%d;transport=tls>\r\nContent-Length: 0\r\n\r\n",
+			method, inv.Contact().Address.String(), far.port, strings.ToLower(method), inv.To().Value(),
+			inv.From().Value(), inv.CallID().Value(), seq, method, far.port)
+	}
+	again.send(inDialog("INFO", 2))
+	if res := again.response(200, "2 INFO", 5*time.Second); res == nil || res.StatusCode != 200 {
+		t.Fatalf("the far end's INFO on a new connection: %v, want 200", res)
+	}
+	again.send(inDialog("INVITE", 3)) // a session refresh with no offer: the Edge offers its session again
+	res := again.response(200, "3 INVITE", 5*time.Second)
+	if res == nil || res.StatusCode != 200 || string(res.Body()) != string(inv.Body()) || res.Contact() == nil {
+		t.Fatalf("the far end's re-INVITE on a new connection: %v, want 200 with the Edge's Contact and SDP", res)
+	}
 	again.send(fmt.Sprintf("BYE %s SIP/2.0\r\nVia: SIP/2.0/TLS vcse.cms.steven.lab:%d;branch=z9hG4bKfarbye\r\n"+
-		"From: %s;tag=far1\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+		"From: %s;tag=far1\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 4 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
 		inv.Contact().Address.String(), far.port, inv.To().Value(), inv.From().Value(), inv.CallID().Value()))
-	if res := again.response(200, "1 BYE", 5*time.Second); res == nil || res.StatusCode != 200 {
+	if res := again.response(200, "4 BYE", 5*time.Second); res == nil || res.StatusCode != 200 {
 		t.Fatalf("the far end's BYE on a new connection: %v, want 200 (From tag %s)", res, fromTag)
 	}
 	r := waitResult(t, result, 5*time.Second)

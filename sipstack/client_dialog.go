@@ -87,7 +87,7 @@ func (cc *clientCall) hearListener(sess *sipgo.DialogClientSession) func() {
 	}
 	from := sess.InviteRequest.From()
 	tag, _ := from.Params.Get("tag")
-	return l.adoptCall(sess.InviteRequest.CallID().Value(), tag, owner, func(m *Message) {
+	return l.adoptCall(sess.InviteRequest, tag, owner, func(m *Message) {
 		cc.opts.OnReceived(m)
 		cc.peerHungUp()
 	})

@@ -170,6 +170,9 @@ func (s *Server) inDialog(req *sip.Request, tx sip.ServerTransaction) (*dialog, 
 // onInfo takes an INFO inside a call (Lync sends them, and Allow lists the method) from the call's
 // peer; outside one there is nothing to apply it to.
 func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+	if s.outboundInfo(req, tx) {
+		return
+	}
 	_, ec, ok := s.inDialog(req, tx)
 	if !ok {
 		return
@@ -198,6 +201,9 @@ func (s *Server) onCancel(req *sip.Request, tx sip.ServerTransaction) {
 
 // reinvite answers a session refresh or hold with the same SDP, or 481 outside a dialog.
 func (s *Server) reinvite(req *sip.Request, tx sip.ServerTransaction) {
+	if s.outboundReinvite(req, tx) {
+		return
+	}
 	d, ec, ok := s.inDialog(req, tx)
 	if !ok {
 		return
