@@ -108,6 +108,13 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 			}
 			return
 		}
+		if name := uriWithRawBytes(req); name != "" {
+			if !req.IsAck() {
+				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("uri", name).Msg(MsgMalformed)
+				s.reply(req, tx, 0, 400, "Bad Request - Unescaped bytes in "+name, nil)
+			}
+			return
+		}
 		// A handler bug must cost one transaction, not the Edge every peer is talking to.
 		defer func() {
 			if r := recover(); r != nil {
