@@ -30,7 +30,7 @@ func (a *app) logger() (zerolog.Logger, error) {
 	case "json":
 		w = a.stderr
 	case "console":
-		w = zerolog.ConsoleWriter{Out: a.stderr, TimeFormat: time.TimeOnly}
+		w = zerolog.ConsoleWriter{Out: a.stderr, TimeFormat: time.TimeOnly, NoColor: !isTerminal(a.stderr)}
 	default:
 		return zerolog.Nop(), usageErr(fmt.Errorf("--log-format %q: want console or json", a.logFormat))
 	}
