@@ -21,7 +21,7 @@ type swappable struct {
 
 func (s *swappable) set(h slog.Handler) {
 	s.h.Store(&h)
-	s.once.Do(func() { sip.SetDefaultLogger(slog.New(quietSipgo{s})) })
+	s.once.Do(func() { sip.SetDefaultLogger(slog.New(quietSipgo{uniqueKeys{next: s}})) })
 }
 
 func (s *swappable) current() slog.Handler { return *s.h.Load() }
