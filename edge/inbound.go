@@ -33,8 +33,8 @@ func (s *Service) Decide(ctx context.Context, r *sipstack.Request) sipstack.Deci
 		if s.rec != nil {
 			s.rec.Verdict(r, v, "", dns.take())
 		}
-		s.log.Info().Str("method", r.Method).Str("call_id", r.CallID).Str("peer", peer).
-			Str("domain", v.Domain).Str("matched_fqdn", v.MatchedFQDN).Msg("federated request accepted")
+		s.log.Info().Str("method", r.Method).Str("call_id", sipstack.LogText(r.CallID)).Str("peer", sipstack.LogText(peer)).
+			Str("domain", sipstack.LogText(v.Domain)).Str("matched_fqdn", v.MatchedFQDN).Msg("federated request accepted")
 		return sipstack.Decision{Allow: true}
 	}
 	text := s.record(v, MessageInfo{StartLine: r.StartLine, CallID: r.CallID, CSeq: r.CSeq, Peer: peer})
@@ -108,7 +108,7 @@ func LookupSRV(ctx context.Context, r labdns.Resolver, domain string) policy.SRV
 // the Edge-log record as written when the attempt record wants it, "" otherwise.
 func (s *Service) record(v policy.Verdict, msg MessageInfo) string {
 	if v.Record == nil {
-		s.log.Warn().Int("status", v.Status).Str("reason", v.Reason).Str("call_id", msg.CallID).Str("peer", msg.Peer).Msg(MsgRequestRefused)
+		s.log.Warn().Int("status", v.Status).Str("reason", v.Reason).Str("call_id", sipstack.LogText(msg.CallID)).Str("peer", sipstack.LogText(msg.Peer)).Msg(MsgRequestRefused)
 		return ""
 	}
 	h, err := s.edgeLog.Write(*v.Record, msg)
@@ -128,8 +128,8 @@ func (s *Service) record(v policy.Verdict, msg MessageInfo) string {
 	}
 	ev.Int("status", v.Status).
 		Str("result_code", v.Record.Result.Hex()).Str("result", v.Record.Result.Name).
-		Str("text", v.Record.Text).Str("sip_start_line", msg.StartLine).Str("sip_call_id", msg.CallID).
-		Str("sip_cseq", msg.CSeq).Str("peer", msg.Peer).Str("data", v.Record.DataLine()).
+		Str("text", v.Record.Text).Str("sip_start_line", sipstack.LogText(msg.StartLine)).Str("sip_call_id", sipstack.LogText(msg.CallID)).
+		Str("sip_cseq", sipstack.LogText(msg.CSeq)).Str("peer", sipstack.LogText(msg.Peer)).Str("data", v.Record.DataLine()).
 		Uint32("correlation", h.Correlation).Msg(MsgFederatedRefused)
 	return text
 }

@@ -107,7 +107,7 @@ func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn
 		select {
 		case <-time.After(s.cfg.AnswerDelay):
 		case <-tx.Done(): // CANCEL: sipgo has answered 200 to it and 487 to the INVITE
-			s.log.Info().Str("call_id", req.CallID().Value()).Msg("call cancelled while ringing")
+			s.log.Info().Str("call_id", LogText(req.CallID().Value())).Msg("call cancelled while ringing")
 			return
 		case <-s.closed:
 			s.reply(req, tx, ec.cid, 503, "Service Unavailable", nil)
@@ -123,7 +123,7 @@ func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn
 		s.log.Warn().Err(err).Str("peer", req.Source()).Msg("could not send 200 OK")
 		return
 	}
-	s.log.Info().Str("call_id", req.CallID().Value()).Str("peer", req.Source()).Int("rtp_port", port).Msg("call answered")
+	s.log.Info().Str("call_id", LogText(req.CallID().Value())).Str("peer", req.Source()).Int("rtp_port", port).Msg("call answered")
 	s.work.Add(1)
 	go func() {
 		defer s.work.Done()
@@ -139,7 +139,7 @@ func (s *Server) superviseCall(d *dialog, ok *sip.Response) {
 		case <-d.ended:
 		case <-s.closed:
 		default:
-			s.log.Warn().Str("call_id", d.invite.CallID().Value()).Msg("no ACK for 200 OK; hanging up")
+			s.log.Warn().Str("call_id", LogText(d.invite.CallID().Value())).Msg("no ACK for 200 OK; hanging up")
 			s.sendBye(d)
 		}
 		return
@@ -191,7 +191,7 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	d.end()
 	s.forget(d)
 	s.reply(req, tx, ec.cid, 200, "OK", nil)
-	s.log.Info().Str("call_id", req.CallID().Value()).Msg("call ended by the peer")
+	s.log.Info().Str("call_id", LogText(req.CallID().Value())).Msg("call ended by the peer")
 }
 
 // onCancel sees only CANCELs that match no pending INVITE (sipgo answers the others itself).
@@ -256,8 +256,8 @@ func (s *Server) sendBye(d *dialog) {
 	res, err := s.cli.Do(ctx, bye)
 	d.end()
 	if err != nil {
-		s.log.Warn().Err(err).Str("call_id", inv.CallID().Value()).Msg("BYE from the Edge got no answer")
+		s.log.Warn().Err(err).Str("call_id", LogText(inv.CallID().Value())).Msg("BYE from the Edge got no answer")
 		return
 	}
-	s.log.Info().Str("call_id", inv.CallID().Value()).Int("status", res.StatusCode).Msg("call ended by the Edge")
+	s.log.Info().Str("call_id", LogText(inv.CallID().Value())).Int("status", res.StatusCode).Msg("call ended by the Edge")
 }

@@ -42,7 +42,7 @@ func (s *Server) placedCall(req *sip.Request, tx sip.ServerTransaction) (oc *out
 	if err == nil && oc.owner != nil && bytes.Equal(peerIdentity(ec), oc.owner) {
 		return oc, ec, true
 	}
-	ev := s.log.Warn().Str("peer", req.Source()).Str("call_id", cid.Value()).Str("method", string(req.Method))
+	ev := s.log.Warn().Str("peer", req.Source()).Str("call_id", LogText(cid.Value())).Str("method", LogText(string(req.Method)))
 	if err != nil {
 		ev = ev.Err(err)
 	}
@@ -63,7 +63,7 @@ func (s *Server) outboundBye(req *sip.Request, tx sip.ServerTransaction) bool {
 	}
 	s.reply(req, tx, ec.cid, 200, "OK", nil)
 	oc.hungUp(MessageOf(req))
-	s.log.Info().Str("call_id", req.CallID().Value()).Str("peer", req.Source()).Msg("call placed by the Edge ended by the peer on a new connection")
+	s.log.Info().Str("call_id", LogText(req.CallID().Value())).Str("peer", req.Source()).Msg("call placed by the Edge ended by the peer on a new connection")
 	return true
 }
 

@@ -16,19 +16,19 @@ func (s *Server) byeOnNewConn(d *dialog, bye *sip.Request) {
 	d.end()
 	callID := d.invite.CallID().Value()
 	if s.cfg.Redial == nil {
-		s.log.Info().Str("call_id", callID).Msg("call ended by the Edge without a BYE: the peer's connection is gone")
+		s.log.Info().Str("call_id", LogText(callID)).Msg("call ended by the Edge without a BYE: the peer's connection is gone")
 		return
 	}
 	hop, err := hopOf(routeValues(bye), bye.Recipient)
 	if err != nil {
-		s.log.Warn().Err(err).Str("call_id", callID).Msg("call ended by the Edge without a BYE: no next hop")
+		s.log.Warn().Err(err).Str("call_id", LogText(callID)).Msg("call ended by the Edge without a BYE: no next hop")
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.AckTimeout)
 	defer cancel()
 	pc, err := s.cfg.Redial(ctx, hop)
 	if err != nil {
-		s.log.Warn().Err(err).Str("call_id", callID).Str("hop", hop.String()).Msg("call ended by the Edge without a BYE: no new connection to the next hop")
+		s.log.Warn().Err(err).Str("call_id", LogText(callID)).Str("hop", hop.String()).Msg("call ended by the Edge without a BYE: no new connection to the next hop")
 		return
 	}
 	defer pc.Close()
@@ -40,8 +40,8 @@ func (s *Server) byeOnNewConn(d *dialog, bye *sip.Request) {
 	bye.SetBody(nil)
 	res, err := pc.exchange(ctx, bye)
 	if err != nil {
-		s.log.Warn().Err(err).Str("call_id", callID).Str("hop", hop.String()).Msg("BYE from the Edge on a new connection got no answer")
+		s.log.Warn().Err(err).Str("call_id", LogText(callID)).Str("hop", hop.String()).Msg("BYE from the Edge on a new connection got no answer")
 		return
 	}
-	s.log.Info().Str("call_id", callID).Str("hop", hop.String()).Int("status", res.StatusCode).Msg("call ended by the Edge on a new connection")
+	s.log.Info().Str("call_id", LogText(callID)).Str("hop", hop.String()).Int("status", res.StatusCode).Msg("call ended by the Edge on a new connection")
 }

@@ -44,7 +44,7 @@ func (s *Server) superviseDialog(d *dialog) {
 				grace, graceTimer = nil, nil // back on a new connection
 			}
 		case <-idle.C:
-			s.log.Info().Str("call_id", d.invite.CallID().Value()).Dur("idle", s.cfg.DialogIdleTimeout).
+			s.log.Info().Str("call_id", LogText(d.invite.CallID().Value())).Dur("idle", s.cfg.DialogIdleTimeout).
 				Msg("no in-dialog request for edge.dialog_idle_timeout; hanging up")
 			s.sendBye(d)
 			return
@@ -52,7 +52,7 @@ func (s *Server) superviseDialog(d *dialog) {
 			graceTimer = time.NewTimer(s.cfg.DialogConnGrace)
 			grace = graceTimer.C
 		case <-grace:
-			s.log.Info().Str("call_id", d.invite.CallID().Value()).Dur("grace", s.cfg.DialogConnGrace).
+			s.log.Info().Str("call_id", LogText(d.invite.CallID().Value())).Dur("grace", s.cfg.DialogConnGrace).
 				Msg("call ended by the Edge: the peer's connection is gone past edge.dialog_conn_grace")
 			s.sendBye(d) // over a new connection to the dialog's next hop, where the route allows
 			return

@@ -33,7 +33,7 @@ func (s *Server) checkOwner(d *dialog, req *sip.Request, tx sip.ServerTransactio
 		d.touched(ec)
 		return ec, true
 	}
-	ev := s.log.Warn().Str("peer", req.Source()).Str("method", string(req.Method)).Str("call_id", req.CallID().Value())
+	ev := s.log.Warn().Str("peer", req.Source()).Str("method", LogText(string(req.Method))).Str("call_id", LogText(req.CallID().Value()))
 	if err != nil {
 		ev = ev.Err(err)
 	}

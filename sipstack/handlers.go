@@ -72,7 +72,7 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		// sipgo itself only insists on Via and CSeq; every handler here relies on these too.
 		if missing := missingHeader(req); missing != "" {
 			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("missing", missing).Msg(MsgMalformed)
+				s.log.Info().Str("peer", req.Source()).Str("method", LogText(string(req.Method))).Str("missing", missing).Msg(MsgMalformed)
 				s.reply(req, tx, 0, 400, "Bad Request - Missing "+missing, nil)
 			}
 			return
@@ -80,14 +80,14 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		// RFC 3261 §8.1.1.5: the CSeq method matches the request's; sipgo keys transactions on it.
 		if m := req.CSeq().MethodName; m != req.Method && !caseOnlyOfUnknown(m, req.Method) {
 			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("cseq", req.CSeq().Value()).Msg(MsgMalformed)
+				s.log.Info().Str("peer", req.Source()).Str("method", LogText(string(req.Method))).Str("cseq", LogText(req.CSeq().Value())).Msg(MsgMalformed)
 				s.reply(req, tx, 0, 400, "Bad Request - CSeq method does not match", nil)
 			}
 			return
 		}
 		if dup := duplicateHeader(req); dup != "" {
 			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("duplicate", dup).Msg(MsgMalformed)
+				s.log.Info().Str("peer", req.Source()).Str("method", LogText(string(req.Method))).Str("duplicate", dup).Msg(MsgMalformed)
 				s.reply(req, tx, 0, 400, "Bad Request - Duplicate "+dup, nil)
 			}
 			return
@@ -95,7 +95,7 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		// RFC 3261 §8.2.2.1: a Request-URI scheme the Edge does not serve gets 416 (RFC 4475 unkscm).
 		if !servedScheme(req.Recipient.Scheme) {
 			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Msg(MsgMalformed)
+				s.log.Info().Str("peer", req.Source()).Str("method", LogText(string(req.Method))).Msg(MsgMalformed)
 				s.reply(req, tx, 0, 416, "Unsupported URI Scheme", nil)
 			}
 			return
@@ -103,14 +103,14 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		// RFC 3261 §19.1.1: a URI's headers are not allowed in a Request-URI (RFC 4475 escruri).
 		if len(req.Recipient.Headers) > 0 {
 			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Msg(MsgMalformed)
+				s.log.Info().Str("peer", req.Source()).Str("method", LogText(string(req.Method))).Msg(MsgMalformed)
 				s.reply(req, tx, 0, 400, "Bad Request - Headers in Request-URI", nil)
 			}
 			return
 		}
 		if name := uriWithRawBytes(req); name != "" {
 			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("uri", name).Msg(MsgMalformed)
+				s.log.Info().Str("peer", req.Source()).Str("method", LogText(string(req.Method))).Str("uri", name).Msg(MsgMalformed)
 				s.reply(req, tx, 0, 400, "Bad Request - Unescaped bytes in "+name, nil)
 			}
 			return
@@ -118,7 +118,7 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		// A handler bug must cost one transaction, not the Edge every peer is talking to.
 		defer func() {
 			if r := recover(); r != nil {
-				s.log.Error().Str("peer", req.Source()).Str("method", string(req.Method)).Any("panic", r).Msg("request handler failed")
+				s.log.Error().Str("peer", req.Source()).Str("method", LogText(string(req.Method))).Any("panic", r).Msg("request handler failed")
 				if !req.IsAck() {
 					s.reply(req, tx, 0, 500, "Server Internal Error", nil)
 				}

@@ -29,7 +29,7 @@ func isPlain(req *sip.Request, name string) bool { return req.GetHeader(name) !=
 // replyMalformed answers a request with an unreadable header. The unreadable From or To is
 // copied as written; a marked Via loses its mark before it is copied.
 func (s *Server) replyMalformed(req *sip.Request, tx sip.ServerTransaction, name string) {
-	s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("malformed", name).Msg(MsgMalformed)
+	s.log.Info().Str("peer", req.Source()).Str("method", LogText(string(req.Method))).Str("malformed", name).Msg(MsgMalformed)
 	if req.IsAck() {
 		return
 	}
@@ -48,7 +48,7 @@ func (s *Server) replyMalformed(req *sip.Request, tx sip.ServerTransaction, name
 
 // replyMalformedLine answers a request whose start line sipgo could not parse (malformed_start.go).
 func (s *Server) replyMalformedLine(req *sip.Request, tx sip.ServerTransaction, status int, reason string) {
-	s.log.Info().Str("peer", req.Source()).Str("method", string(req.Method)).Str("malformed", "start line").Msg(MsgMalformed)
+	s.log.Info().Str("peer", req.Source()).Str("method", LogText(string(req.Method))).Str("malformed", "start line").Msg(MsgMalformed)
 	if !req.IsAck() {
 		s.reply(req, tx, 0, status, reason, nil)
 	}

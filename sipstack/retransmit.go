@@ -40,7 +40,7 @@ func (s *Server) retransmission(req *sip.Request, tx sip.ServerTransaction) bool
 	if !ok {
 		return true
 	}
-	s.log.Debug().Str("call_id", req.CallID().Value()).Msg("INVITE retransmission; answering with the dialog's 200")
+	s.log.Debug().Str("call_id", LogText(req.CallID().Value())).Msg("INVITE retransmission; answering with the dialog's 200")
 	if err := tx.Respond(s.okResponse(req, ec.cid, d)); err != nil {
 		s.log.Debug().Err(err).Msg("could not repeat the 200")
 	}
