@@ -1,10 +1,7 @@
 package edge
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -13,6 +10,7 @@ import (
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
+	"github.com/edgesim/edgesim/internal/netnstest"
 )
 
 // The RFC 4475 torture corpus, byte for byte (testdata/rfc4475, from the RFC's own archive), sent
@@ -167,36 +165,5 @@ func checkCorpusComplete(t *testing.T, rows []tortureRow) {
 // even if the Edge tried. It reports whether the caller is the re-run and should go on.
 func inIsolatedNetns(t *testing.T) bool {
 	t.Helper()
-	if os.Getenv(netnsEnvRFC4475) != "" {
-		return true
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("RFC 4475 corpus: needs root for a network namespace without an outside route (CI runs as root)")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("RFC 4475 corpus: iproute2's ip is not installed")
-	}
-	name := fmt.Sprintf("edgesim-rfc4475-%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		t.Skipf("RFC 4475 corpus: cannot create a network namespace here: %v: %s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", name).Run() })
-	if out, err := exec.Command("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
-		t.Fatalf("loopback in the namespace: %v: %s", err, out)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", name, os.Args[0], "-test.run", "^"+t.Name()+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), netnsEnvRFC4475+"="+name)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("the corpus inside network namespace %s failed: %v\n%s", name, err, out)
-	}
-	t.Logf("inside network namespace %s:\n%s", name, lastLines(string(out), 60))
-	return false
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+	return netnstest.Reexec(t, netnstest.Options{Purpose: "RFC 4475 corpus", Env: netnsEnvRFC4475, Name: "rfc4475"})
 }

@@ -2,7 +2,6 @@ package regress
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/config"
+	"github.com/edgesim/edgesim/internal/netnstest"
 )
 
 // netnsEnv tells the re-executed test binary it runs inside the network namespace prepared for it.
@@ -37,12 +37,6 @@ func kamailioModules() string {
 // re-executed test and should go on.
 func inNetns(t *testing.T) bool {
 	t.Helper()
-	if os.Getenv(netnsEnv) != "" {
-		return true
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("kamailio test: needs root for a network namespace with the lab DNS on port 53 (CI runs as root)")
-	}
 	for _, tool := range []string{"ip", "kamailio"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("kamailio test: %s not installed (.ci/run installs kamailio and kamailio-tls-modules)", tool)
@@ -51,34 +45,7 @@ func inNetns(t *testing.T) bool {
 	if kamailioModules() == "" {
 		t.Skip("kamailio test: kamailio-tls-modules not installed")
 	}
-	name := fmt.Sprintf("edgesim-regress-%d", os.Getpid())
-	etc := filepath.Join("/etc/netns", name)
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		t.Skipf("kamailio test: cannot create a network namespace here: %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		_ = exec.Command("ip", "netns", "del", name).Run()
-		_ = os.RemoveAll(etc)
-	})
-	if err := os.MkdirAll(etc, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(etc, "resolv.conf"), []byte("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
-		t.Fatalf("loopback in the namespace: %v: %s", err, out)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", name, os.Args[0], "-test.run", "^"+t.Name()+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), netnsEnv+"="+name)
-	out, err := cmd.CombinedOutput()
-	t.Logf("inside network namespace %s:\n%s", name, out)
-	if err != nil {
-		t.Fatalf("the test inside the namespace failed: %v", err)
-	}
-	return false
+	return netnstest.Reexec(t, netnstest.Options{Purpose: "kamailio test", Env: netnsEnv, Name: "regress", Resolver: "127.0.0.1"})
 }
 
 // freePort is a TCP port nobody holds in the namespace (which has no other tenant), free for UDP too.
