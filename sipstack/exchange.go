@@ -3,10 +3,8 @@ package sipstack
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -52,36 +50,11 @@ func answers(res *sip.Response, req *sip.Request) bool {
 		res.CallID().Value() == req.CallID().Value() && res.CSeq().Value() == req.CSeq().Value()
 }
 
-// readSIPMessage reads one message off a stream: the header block up to the blank line (leading
-// CRLF keep-alives skipped), then Content-Length bytes of body.
+// readSIPMessage reads and parses one message off the stream.
 func readSIPMessage(br *bufio.Reader) (sip.Message, error) {
-	var head strings.Builder
-	length := 0
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			return nil, err
-		}
-		if head.Len()+len(line) > maxExchangeHead {
-			return nil, errors.New("header block too large")
-		}
-		if strings.TrimRight(line, "\r\n") == "" {
-			if head.Len() == 0 {
-				continue // a keep-alive
-			}
-			break
-		}
-		head.WriteString(line)
-		if n, ok := contentLength([]byte(strings.TrimRight(line, "\r\n"))); ok {
-			length = n
-		}
-	}
-	if length < 0 || length > maxExchangeHead {
-		return nil, fmt.Errorf("Content-Length %d out of bounds", length)
-	}
-	body := make([]byte, length)
-	if _, err := io.ReadFull(br, body); err != nil {
+	raw, err := ReadRawMessage(br, maxExchangeHead)
+	if err != nil {
 		return nil, err
 	}
-	return sip.ParseMessage(append([]byte(head.String()+"\r\n"), body...))
+	return sip.ParseMessage(raw)
 }

@@ -2,14 +2,11 @@ package standin
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/tls"
-	"fmt"
-	"io"
-	"strconv"
-	"strings"
 
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/edgesim/edgesim/sipstack"
 )
 
 // serveRaw reads requests off the connection without sipgo, so it can stay silent or lie, and so
@@ -48,35 +45,7 @@ func (p *Server) serveRaw(tc *tls.Conn) {
 
 // readRawMessage reads one message framed by Content-Length, as a stream transport must.
 func readRawMessage(r *bufio.Reader) ([]byte, error) {
-	var buf bytes.Buffer
-	length := 0
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return nil, err
-		}
-		buf.WriteString(line)
-		t := strings.TrimRight(line, "\r\n")
-		if t == "" {
-			if buf.Len() == len(line) {
-				buf.Reset() // keep-alive CRLF between messages
-				continue
-			}
-			break
-		}
-		if k, v, ok := strings.Cut(t, ":"); ok && (strings.EqualFold(strings.TrimSpace(k), "Content-Length") || strings.TrimSpace(k) == "l") {
-			length, _ = strconv.Atoi(strings.TrimSpace(v))
-		}
-	}
-	if length < 0 || length > sip.ParseMaxMessageLength {
-		return nil, fmt.Errorf("stand-in: Content-Length %d out of range", length)
-	}
-	body := make([]byte, length)
-	if _, err := io.ReadFull(r, body); err != nil {
-		return nil, err
-	}
-	buf.Write(body)
-	return buf.Bytes(), nil
+	return sipstack.ReadRawMessage(r, sip.ParseMaxMessageLength)
 }
 
 // rejection is the peer's failure answer, laid out as an Expressway sends one.
