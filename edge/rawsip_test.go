@@ -5,8 +5,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
-	"net/textproto"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/edgesim/edgesim/scenarios/standin"
+	"github.com/edgesim/edgesim/sipstack"
 )
 
 // rawPeer is a hand-driven SIP peer on one TLS connection: it writes requests as text and reads
@@ -41,32 +40,13 @@ func (p *rawPeer) send(msg string) {
 func (p *rawPeer) read(d time.Duration) sip.Message {
 	p.t.Helper()
 	_ = p.c.SetReadDeadline(time.Now().Add(d))
-	tp := textproto.NewReader(p.br)
-	var head strings.Builder
-	n := -1
-	for {
-		line, err := tp.ReadLine()
-		if err != nil {
-			return nil
-		}
-		if line == "" && head.Len() == 0 {
-			continue // a keep-alive pong (RFC 5626 §3.5.1), not a message
-		}
-		head.WriteString(line + "\r\n")
-		if line == "" {
-			break
-		}
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(k), "Content-Length") {
-			n, _ = strconv.Atoi(strings.TrimSpace(v))
-		}
-	}
-	body := make([]byte, max(n, 0))
-	if _, err := io.ReadFull(p.br, body); err != nil {
+	raw, err := sipstack.ReadRawMessage(p.br, 1<<20)
+	if err != nil {
 		return nil
 	}
-	m, err := echoParser.ParseSIP(append([]byte(head.String()), body...))
+	m, err := echoParser.ParseSIP(raw)
 	if err != nil {
-		p.t.Fatalf("unparsable message from the Edge: %v\n%s", err, head.String())
+		p.t.Fatalf("unparsable message from the Edge: %v\n%s", err, raw)
 	}
 	return m
 }
