@@ -111,6 +111,24 @@ func startAllowAll(b testing.TB, lab *Lab) string {
 
 // startBaseline is sipgo with the same TLS settings answering every INVITE 180 then 200 with SDP.
 func startBaseline(b testing.TB, cert tls.Certificate) string {
+	return startSipgoBaseline(b, cert, func(srv *sipgo.Server) {
+		srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
+			_ = tx.Respond(sip.NewResponseFromRequest(req, 180, "Ringing", nil))
+			res := sip.NewResponseFromRequest(req, 200, "OK", []byte(standin.DefaultOffer))
+			res.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: "127.0.0.1"}})
+			res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+			_ = tx.Respond(res)
+		})
+		srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+			_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+		})
+	})
+}
+
+// startSipgoBaseline is a bare sipgo server on a TLS listener with the Edge's TLS settings (TLS 1.2
+// up, a client certificate required), answering as handle sets it up: the in-process baseline the
+// Edge's benchmarks are read against.
+func startSipgoBaseline(b testing.TB, cert tls.Certificate, handle func(*sipgo.Server)) string {
 	ua, err := sipgo.NewUA()
 	if err != nil {
 		b.Fatal(err)
@@ -119,17 +137,8 @@ func startBaseline(b testing.TB, cert tls.Certificate) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
-		_ = tx.Respond(sip.NewResponseFromRequest(req, 180, "Ringing", nil))
-		res := sip.NewResponseFromRequest(req, 200, "OK", []byte(standin.DefaultOffer))
-		res.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: "127.0.0.1"}})
-		res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-		_ = tx.Respond(res)
-	})
 	srv.OnAck(func(*sip.Request, sip.ServerTransaction) {})
-	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
-		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
-	})
+	handle(srv)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
-	"net"
 	"net/textproto"
 	"strconv"
 	"strings"
@@ -46,34 +45,19 @@ func BenchmarkRefusedCall(b *testing.B) {
 
 // startRefusingBaseline is sipgo with the Edge's TLS settings answering every INVITE 504.
 func startRefusingBaseline(b testing.TB, cert tls.Certificate) string {
-	ua, err := sipgo.NewUA()
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := sipgo.NewServer(ua)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
-		res := sip.NewResponseFromRequest(req, 504, "Server time-out", nil)
-		res.AppendHeader(sip.NewHeader("ms-diagnostics", `1009;reason="No match for domain in DNS SRV results";source="sip.skype.lab"`))
-		res.AppendHeader(sip.NewHeader("Server", "RTC/6.0"))
-		_ = tx.Respond(res)
-		select {
-		case <-tx.Acks():
-		case <-tx.Done():
-		case <-time.After(5 * time.Second):
-		}
+	return startSipgoBaseline(b, cert, func(srv *sipgo.Server) {
+		srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
+			res := sip.NewResponseFromRequest(req, 504, "Server time-out", nil)
+			res.AppendHeader(sip.NewHeader("ms-diagnostics", `1009;reason="No match for domain in DNS SRV results";source="sip.skype.lab"`))
+			res.AppendHeader(sip.NewHeader("Server", "RTC/6.0"))
+			_ = tx.Respond(res)
+			select {
+			case <-tx.Acks():
+			case <-tx.Done():
+			case <-time.After(5 * time.Second):
+			}
+		})
 	})
-	srv.OnAck(func(*sip.Request, sip.ServerTransaction) {})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	conf := &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequestClientCert, MinVersion: tls.VersionTLS12}
-	go func() { _ = srv.ServeTLS(tls.NewListener(l, conf)) }()
-	b.Cleanup(func() { _ = l.Close(); _ = ua.Close() })
-	return l.Addr().String()
 }
 
 // benchPeerConn writes requests as text and reads whole responses, with as little work as a peer can.
