@@ -2,9 +2,9 @@ package regress
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/edgesim/edgesim/edge/policy"
+	"github.com/edgesim/edgesim/scenarios"
 )
 
 // compare fills Pass and Mismatches, each naming the end it is about.
@@ -19,7 +19,7 @@ func (r *Result) compare() {
 		end = "Skype client"
 	}
 	if e.Status != nil && *e.Status != g.Status {
-		m = append(m, fmt.Sprintf("%s: status: expected %s, got %s", end, statusText(*e.Status, ""), statusText(g.Status, g.Reason)))
+		m = append(m, fmt.Sprintf("%s: status: expected %s, got %s", end, scenarios.StatusText(*e.Status, ""), scenarios.StatusText(g.Status, g.Reason)))
 	}
 	if e.Diagnostic != nil && *e.Diagnostic != g.Diagnostic {
 		m = append(m, fmt.Sprintf("%s: ms-diagnostics: expected %s, got %s", end, diagText(*e.Diagnostic), diagText(g.Diagnostic)))
@@ -35,7 +35,7 @@ func (r *Result) compare() {
 		m = append(m, fmt.Sprintf("Edge: verdict: expected %s, got %s", e.Verdict, or(g.Verdict, "no attempt")))
 	}
 	if e.ResultCode != nil && *e.ResultCode != g.ResultCode {
-		m = append(m, fmt.Sprintf("Edge: Result-Code: expected %s, got %s", resultText(*e.ResultCode), resultText(g.ResultCode)))
+		m = append(m, fmt.Sprintf("Edge: Result-Code: expected %s, got %s", scenarios.ResultText(*e.ResultCode), scenarios.ResultText(g.ResultCode)))
 	}
 	if e.ReachesUC != nil && *e.ReachesUC != g.ReachedUC {
 		if *e.ReachesUC {
@@ -48,26 +48,9 @@ func (r *Result) compare() {
 	r.Pass = len(m) == 0
 }
 
-func statusText(status int, reason string) string {
-	if status == 0 {
-		return "no SIP answer"
-	}
-	return strings.TrimSpace(fmt.Sprintf("%d %s", status, reason))
-}
-
 func diagText(code int) string {
 	if code == 0 {
 		return "none"
 	}
 	return fmt.Sprintf("%d (%s)", code, policy.DiagnosticReason(code))
-}
-
-func resultText(code string) string {
-	if code == "" {
-		return "no record"
-	}
-	if rc, ok := policy.ResultByHex(code); ok {
-		return rc.String()
-	}
-	return code
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"reflect"
 	"strings"
+
+	"github.com/edgesim/edgesim/scenarios"
 )
 
 // Change is one case that differs between a baseline run and this one.
@@ -50,11 +52,11 @@ func fieldChanges(b, a Result) []string {
 			f = append(f, fmt.Sprintf("%s: %v → %v", name, show(x), show(y)))
 		}
 	}
-	add("status", statusText(b.Got.Status, b.Got.Reason), statusText(a.Got.Status, a.Got.Reason))
+	add("status", scenarios.StatusText(b.Got.Status, b.Got.Reason), scenarios.StatusText(a.Got.Status, a.Got.Reason))
 	add("ms-diagnostics", diagText(b.Got.Diagnostic), diagText(a.Got.Diagnostic))
 	add("edge saw it", b.Got.EdgeSaw, a.Got.EdgeSaw)
 	add("edge verdict", b.Got.Verdict, a.Got.Verdict)
-	add("edge result code", resultText(b.Got.ResultCode), resultText(a.Got.ResultCode))
+	add("edge result code", scenarios.ResultText(b.Got.ResultCode), scenarios.ResultText(a.Got.ResultCode))
 	add("reached UC", b.Got.ReachedUC, a.Got.ReachedUC)
 	add("TLS version", b.Got.TLSVersion, a.Got.TLSVersion)
 	add("TLS cipher", b.Got.TLSCipher, a.Got.TLSCipher)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/edgesim/edgesim/scenarios"
 )
 
 // WriteTable prints one line a case: what was expected and what each end saw.
@@ -43,7 +45,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 func expectShort(e Expect) string {
 	var parts []string
 	if e.Status != nil {
-		parts = append(parts, statusText(*e.Status, ""))
+		parts = append(parts, scenarios.StatusText(*e.Status, ""))
 	}
 	if e.Diagnostic != nil && *e.Diagnostic != 0 {
 		parts = append(parts, strconv.Itoa(*e.Diagnostic))
@@ -61,7 +63,7 @@ func expectShort(e Expect) string {
 }
 
 func gotShort(g Observed) string {
-	parts := []string{statusText(g.Status, "")}
+	parts := []string{scenarios.StatusText(g.Status, "")}
 	if g.Diagnostic != 0 {
 		parts = append(parts, strconv.Itoa(g.Diagnostic))
 	}

@@ -234,7 +234,7 @@ func (r *Result) compare(s *Scenario) {
 		m = append(m, r.Error)
 	}
 	if g.Status != e.Status {
-		m = append(m, fmt.Sprintf("status: expected %s, got %s", statusText(e.Status, ""), statusText(g.Status, g.Reason)))
+		m = append(m, fmt.Sprintf("status: expected %s, got %s", StatusText(e.Status, ""), StatusText(g.Status, g.Reason)))
 	}
 	switch {
 	case e.Diagnostic == 0 && g.Diagnostic != 0:
@@ -254,7 +254,7 @@ func (r *Result) compare(s *Scenario) {
 		}
 	}
 	if g.ResultCode != e.ResultCode {
-		m = append(m, fmt.Sprintf("Edge-log Result-Code: expected %s, got %s", resultText(e.ResultCode), resultText(g.ResultCode)))
+		m = append(m, fmt.Sprintf("Edge-log Result-Code: expected %s, got %s", ResultText(e.ResultCode), ResultText(g.ResultCode)))
 	}
 	for _, part := range e.PeerErrorContains {
 		if !strings.Contains(r.PeerError, part) {
@@ -272,7 +272,8 @@ func (r *Result) compare(s *Scenario) {
 	r.Pass = len(m) == 0
 }
 
-func statusText(status int, reason string) string {
+// StatusText names a final answer for a mismatch line: "no SIP answer at all" for none.
+func StatusText(status int, reason string) string {
 	if status == 0 {
 		return "no SIP answer at all"
 	}
@@ -282,7 +283,8 @@ func statusText(status int, reason string) string {
 	return strings.TrimSpace(strconv.Itoa(status) + " " + reason)
 }
 
-func resultText(code string) string {
+// ResultText names an Edge-log Result-Code by its hex and name, or "no record".
+func ResultText(code string) string {
 	if code == "" {
 		return "no record"
 	}
