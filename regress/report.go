@@ -31,6 +31,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 		for _, m := range c.Mismatches {
 			fmt.Fprintf(w, "%s: %s\n", c.Name, m)
 		}
+		if !c.Pass { // why an end saw nothing: the caller's error, a wait that hit its cap
+			for _, n := range c.Notes {
+				fmt.Fprintf(w, "%s: note: %s\n", c.Name, n)
+			}
+		}
 	}
 	pass := 0
 	for _, c := range r.Results {

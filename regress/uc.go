@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -234,10 +235,13 @@ func (u *ucSide) invite(ctx context.Context, inv *sip.Request) callerResult {
 		return callerResult{Error: fmt.Sprintf("uc caller INVITE: %v", err)}
 	}
 	defer sess.Close()
-	err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{})
+	err = waitAnswer(ctx, sess)
 	var dr *sipgo.ErrDialogResponse
 	if errors.As(err, &dr) {
 		return callerResult{Status: dr.Res.StatusCode, Reason: dr.Res.Reason, Wire: dr.Res.String()}
+	}
+	if err != nil && ctx.Err() != nil {
+		return callerResult{Error: "uc caller INVITE: the Expressway sent no final answer within the case's timeout"}
 	}
 	if err != nil {
 		return callerResult{Error: fmt.Sprintf("uc caller INVITE: %v", err)}
@@ -292,4 +296,28 @@ func (u *ucSide) request(e Expressway, method sip.RequestMethod, from, to, token
 	req.SetTransport(strings.ToUpper(e.Transport))
 	req.SetDestination(e.Entry)
 	return req, nil
+}
+
+// waitAnswer waits for the INVITE's final answer until ctx ends. Left to itself sipgo waits out
+// Timer B (32 s) for a provisional answer before it may CANCEL, so a silent Expressway would hold a
+// case far past its timeout: with nothing heard the wait is forced to end at once; after a
+// provisional answer sipgo CANCELs the INVITE as RFC 3261 §9.1 asks.
+func waitAnswer(ctx context.Context, sess *sipgo.DialogClientSession) error {
+	var provisional atomic.Bool
+	wctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	stop := context.AfterFunc(ctx, func() {
+		if provisional.Load() {
+			cancel(context.Cause(ctx))
+			return
+		}
+		cancel(sipgo.WaitAnswerForceCancelErr)
+	})
+	defer stop()
+	return sess.WaitAnswer(wctx, sipgo.AnswerOptions{OnResponse: func(r *sip.Response) error {
+		if r.IsProvisional() {
+			provisional.Store(true)
+		}
+		return nil
+	}})
 }
