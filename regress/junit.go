@@ -52,19 +52,28 @@ func writeAttachments(dir string, attempts []record.Attempt) ([]string, error) {
 		return nil, err
 	}
 	var files []string
+	// The files hold whole SIP messages, so they are kept as private as the record's JSON lines.
+	write := func(name string, data []byte) error {
+		files = append(files, name)
+		return os.WriteFile(name, data, 0o600)
+	}
 	for i, a := range attempts {
+		base := filepath.Join(dir, "attempt-"+strconv.Itoa(i+1))
+		if err := write(base+".svg", []byte(artifact.Ladder(a))); err != nil {
+			return nil, err
+		}
+		// An attempt refused before any SIP was sent (the Edge's own outbound refusal, a failed
+		// handshake) has nothing to capture: its ladder says so, and no empty capture stands beside it.
+		if len(a.Messages) == 0 {
+			continue
+		}
 		pcap, err := artifact.PCAPNG(a)
 		if err != nil {
 			return nil, err
 		}
-		base := filepath.Join(dir, "attempt-"+strconv.Itoa(i+1))
-		// The capture holds whole SIP messages, so it is kept as private as the record's JSON lines.
-		for name, data := range map[string][]byte{base + ".svg": []byte(artifact.Ladder(a)), base + ".pcapng": pcap} {
-			if err := os.WriteFile(name, data, 0o600); err != nil {
-				return nil, err
-			}
+		if err := write(base+".pcapng", pcap); err != nil {
+			return nil, err
 		}
-		files = append(files, base+".svg", base+".pcapng")
 	}
 	return files, nil
 }

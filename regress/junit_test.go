@@ -85,6 +85,8 @@ func checkAttachments(t *testing.T, junitFile string, c junitCase) {
 			t.Errorf("%s: %s is not an SVG", c.Name, f)
 		case strings.HasSuffix(f, ".pcapng") && !strings.HasPrefix(string(data), "\x0a\x0d\x0d\x0a"):
 			t.Errorf("%s: %s is not a pcapng", c.Name, f)
+		case strings.HasSuffix(f, ".pcapng") && !strings.Contains(string(data), "SIP/2.0"):
+			t.Errorf("%s: %s holds no SIP message", c.Name, f) // the attempt's messages are its packets
 		}
 	}
 }
