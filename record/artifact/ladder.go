@@ -21,7 +21,8 @@ const (
 	colUser     = 900 // the Skype user behind the Edge
 	headHeight  = 78
 	rowHeight   = 46
-	labelChars  = 44 // a start line longer than this is cut; the full message is a click away
+	labelChars  = 44  // a start line longer than this is cut; the full message is a click away
+	bandChars   = 100 // what fits a band (860 px at 15 px); the whole text is the band's tooltip
 )
 
 // ladderRow is one row of the ladder: an arrow (a SIP message, or a dashed step inside the Edge's
@@ -60,7 +61,7 @@ func Ladder(a record.Attempt) string {
 		y := headHeight + i*rowHeight
 		if r.band != "" {
 			fmt.Fprintf(&b, `<rect class="%s" x="120" y="%d" width="%d" height="%d" rx="6"/>`+"\n", r.bandClass, y+4, ladderWidth-140, rowHeight-8)
-			fmt.Fprintf(&b, `<text class="b" x="%d" y="%d" text-anchor="middle">%s</text>`+"\n", ladderWidth/2+50, y+rowHeight/2+5, esc(r.band))
+			fmt.Fprintf(&b, `<text class="b" x="%d" y="%d" text-anchor="middle">%s</text>`+"\n", ladderWidth/2+50, y+rowHeight/2+5, bandLabel(r.band))
 			continue
 		}
 		if !r.at.IsZero() {
@@ -216,11 +217,21 @@ func offset(d time.Duration) string { return "+" + ms(d) }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 
-func cut(s string) string {
-	if r := []rune(s); len(r) > labelChars {
-		return string(r[:labelChars-1]) + "…"
+func cut(s string) string { return cutTo(s, labelChars) }
+
+func cutTo(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// bandLabel is a band's text, escaped; one too long for the band is cut, its whole text a tooltip.
+func bandLabel(s string) string {
+	if c := cutTo(s, bandChars); c != s {
+		return "<title>" + esc(s) + "</title>" + esc(c)
+	}
+	return esc(s)
 }
 
 func esc(s string) string { return html.EscapeString(s) }
