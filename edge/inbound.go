@@ -2,6 +2,7 @@ package edge
 
 import (
 	"context"
+	"errors"
 	"crypto/x509"
 	"fmt"
 	"net"
@@ -24,7 +25,13 @@ func (s *Service) Decide(ctx context.Context, r *sipstack.Request) sipstack.Deci
 		dns = &dnsCollector{}
 		ctx = withDNS(ctx, dns)
 	}
-	v := s.DecideInbound(ctx, r)
+	if sipstack.OnReader(ctx) {
+		ctx = labdns.NoWait(ctx)
+	}
+	v, decided := s.decideInbound(ctx, r)
+	if !decided {
+		return sipstack.Decision{Later: true}
+	}
 	if s.onVerdict != nil {
 		s.onVerdict(r, v)
 	}
@@ -69,14 +76,24 @@ func (s *Service) VerifyHandshake(chain []*x509.Certificate, remote net.Addr) er
 // DecideInbound gathers the facts of a request, the SRV answer included when the policy needs it, and
 // returns the policy's verdict with its trace.
 func (s *Service) DecideInbound(ctx context.Context, r *sipstack.Request) policy.Verdict {
+	v, _ := s.decideInbound(ctx, r)
+	return v
+}
+
+// decideInbound is DecideInbound that reports false, with no verdict, when the SRV answer is
+// needed and the context (labdns.NoWait) forbids the wait for it.
+func (s *Service) decideInbound(ctx context.Context, r *sipstack.Request) (policy.Verdict, bool) {
 	f := inboundFacts(r, s.now())
 	v := s.lab.Policy.DecideInbound(f)
 	if v.Pending != nil && v.Pending.Fact == policy.NeedSRV {
-		srv := LookupSRV(ctx, s.rec.resolverFor(s.lab.Resolver), v.Pending.Domain)
+		srv, ok := lookupSRV(ctx, s.rec.resolverFor(s.lab.Resolver), v.Pending.Domain)
+		if !ok {
+			return policy.Verdict{}, false
+		}
 		f.SRV = &srv
 		v = s.lab.Policy.DecideInbound(f)
 	}
-	return v
+	return v, true
 }
 
 func inboundFacts(r *sipstack.Request, now time.Time) policy.InboundFacts {
@@ -93,15 +110,24 @@ func presentedName(r *sipstack.Request) string {
 
 // LookupSRV resolves a domain's federation SRV record into the policy's plain form.
 func LookupSRV(ctx context.Context, r labdns.Resolver, domain string) policy.SRVResult {
+	res, _ := lookupSRV(ctx, r, domain)
+	return res
+}
+
+// lookupSRV is LookupSRV that reports false for a lookup labdns.NoWait stopped.
+func lookupSRV(ctx context.Context, r labdns.Resolver, domain string) (policy.SRVResult, bool) {
 	recs, err := r.LookupSRV(ctx, policy.FederationSRVName(domain))
+	if errors.Is(err, labdns.ErrWouldWait) {
+		return policy.SRVResult{}, false
+	}
 	if err != nil {
-		return policy.SRVResult{Error: err.Error()}
+		return policy.SRVResult{Error: err.Error()}, true
 	}
 	out := make([]policy.SRVTarget, 0, len(recs))
 	for _, rec := range recs {
 		out = append(out, policy.SRVTarget{Target: rec.Target, Port: rec.Port, Priority: rec.Priority, Weight: rec.Weight})
 	}
-	return policy.SRVResult{Targets: out}
+	return policy.SRVResult{Targets: out}, true
 }
 
 // record writes a refusal to the Edge log and, with the same fields, to the process log. It returns

@@ -89,6 +89,9 @@ func (rr recordingResolver) LookupHost(ctx context.Context, host string) ([]neti
 }
 
 func (rr recordingResolver) note(ctx context.Context, l record.DNSLookup, err error) {
+	if errors.Is(err, labdns.ErrWouldWait) {
+		return // not a lookup: the decision is asked again where it may wait, and that one is noted
+	}
 	l.Rcode = rcodeOf(err)
 	if err != nil {
 		l.Error = err.Error()

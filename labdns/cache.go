@@ -25,6 +25,8 @@ type result struct {
 	addrs []netip.Addr
 	err   *LookupError
 	ttl   time.Duration // how long it may be cached; 0: not at all
+	// wouldWait: not looked up, NoWait forbade asking a server; never cached
+	wouldWait bool
 }
 
 // cache maps "name|type" (lower-case) to results until their TTL runs out.

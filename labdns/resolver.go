@@ -74,20 +74,23 @@ func NewResolver(mode string, z *ZoneSet, opts ResolverOptions) (Resolver, error
 // NewEmbeddedResolver answers from z without a socket, exactly as Server
 // would over the wire.
 func NewEmbeddedResolver(z *ZoneSet, opts ResolverOptions) Resolver {
-	return newResolver(msgBackend{exchange: func(ctx context.Context, q dns.Question) (*dns.Msg, error) {
+	r := newResolver(msgBackend{exchange: func(ctx context.Context, q dns.Question) (*dns.Msg, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		return z.Answer(q), nil
 	}}, opts)
+	r.inMemory = true
+	return r
 }
 
 // resolver adds what every backend shares: name normalisation, the
 // per-lookup timeout and the cache.
 type resolver struct {
-	backend backend
-	cache   *cache
-	timeout time.Duration
+	backend  backend
+	cache    *cache
+	timeout  time.Duration
+	inMemory bool // the backend never waits on a socket
 }
 
 // backend does one uncached lookup; the name is lower-case without the
@@ -110,6 +113,9 @@ func newResolver(b backend, opts ResolverOptions) *resolver {
 func (r *resolver) LookupSRV(ctx context.Context, name string) ([]SRV, error) {
 	name = normalise(name)
 	res := r.lookup(ctx, name, typeSRV, r.backend.lookupSRV)
+	if res.wouldWait {
+		return nil, ErrWouldWait
+	}
 	if res.err != nil {
 		return nil, res.err
 	}
@@ -122,6 +128,9 @@ func (r *resolver) LookupHost(ctx context.Context, host string) ([]netip.Addr, e
 		return []netip.Addr{ip.Unmap()}, nil
 	}
 	res := r.lookup(ctx, host, typeHost, r.backend.lookupHost)
+	if res.wouldWait {
+		return nil, ErrWouldWait
+	}
 	if res.err != nil {
 		return nil, res.err
 	}
@@ -146,6 +155,9 @@ func (r *resolver) lookup(ctx context.Context, name, typ string, do func(context
 	}
 	if ok {
 		return res
+	}
+	if !r.inMemory && ctx.Value(noWaitKey{}) != nil {
+		return result{wouldWait: true}
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
@@ -259,3 +271,13 @@ type lookupInfoKey struct{}
 func WithLookupInfo(ctx context.Context, info *LookupInfo) context.Context {
 	return context.WithValue(ctx, lookupInfoKey{}, info)
 }
+
+type noWaitKey struct{}
+
+// ErrWouldWait is the answer, under NoWait, to a lookup the cache cannot answer and a server would.
+var ErrWouldWait = errors.New("labdns: the answer is not cached and a lookup would wait on the network")
+
+// NoWait asks the resolvers of this package to answer the lookups made with the returned context
+// only from their cache or their own zones, failing with ErrWouldWait where a server would be asked.
+// The SIP layer decides a request on the connection's reader this way, and elsewhere when it must wait.
+func NoWait(ctx context.Context) context.Context { return context.WithValue(ctx, noWaitKey{}, true) }

@@ -32,7 +32,16 @@ type Decision struct {
 	Status  int
 	Reason  string
 	Headers []Header // extra headers of a refusal, e.g. ms-diagnostics
+	// Later says the Decider cannot decide without waiting (a DNS server to ask) and was asked on
+	// a connection's reader (OnReader): the SIP layer asks again where waiting is allowed.
+	Later bool
 }
+
+type onReaderKey struct{}
+
+// OnReader reports a Decide called on the connection's reader, where it must not wait on the
+// network: every later message of that connection would wait with it. It may answer Later.
+func OnReader(ctx context.Context) bool { return ctx.Value(onReaderKey{}) != nil }
 
 // Header is one header line to add to a response.
 type Header struct{ Name, Value string }

@@ -205,6 +205,9 @@ func missingHeader(req *sip.Request) string {
 
 // deliveringConn is the connection that carried req: only its TLS state may speak for the peer.
 func deliveringConn(req *sip.Request, tx sip.ServerTransaction) (*edgeConn, error) {
+	if lt, ok := tx.(*leanTx); ok {
+		return lt.ec, nil
+	}
 	stx, ok := tx.(*sip.ServerTx)
 	if !ok {
 		return nil, fmt.Errorf("transaction %T has no connection", tx)
@@ -236,7 +239,15 @@ func (s *Server) decide(req *sip.Request, tx sip.ServerTransaction) (*edgeConn, 
 	facts.PeerChain = peerChain(ec.ConnectionState())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	lt, _ := tx.(*leanTx)
+	if lt != nil && lt.onReader {
+		ctx = context.WithValue(ctx, onReaderKey{}, true)
+	}
 	d := s.dec.Decide(ctx, facts)
+	if d.Later && lt != nil && lt.onReader {
+		lt.later = true // lean.go runs the handler again on a worker
+		return nil, false
+	}
 	if d.Allow {
 		return ec, true
 	}
@@ -256,6 +267,10 @@ func peerChain(cs tls.ConnectionState) []*x509.Certificate { return cs.PeerCerti
 // awaitAck keeps a refused INVITE's transaction until its ACK arrives (RFC 3261 §17.2.1), bounded.
 // It does not end early on shutdown: the connection must outlive the final answer's delivery.
 func (s *Server) awaitAck(tx sip.ServerTransaction) {
+	if lt, ok := tx.(*leanTx); ok {
+		lt.awaitAck() // it waits in the call path's table, holding no goroutine
+		return
+	}
 	t := time.NewTimer(s.cfg.AckTimeout)
 	defer t.Stop()
 	select {

@@ -31,6 +31,7 @@ type tlsListener struct {
 	limit     *connLimiter
 	// msgTimeout bounds one whole SIP message, first byte to last; 0: only the idle timeout.
 	msgTimeout time.Duration
+	lean       *leanPath // the call path's own handling (lean.go); nil: sipgo has every message
 }
 
 func newTLSListener(inner net.Listener, conf *tls.Config, handshake, idle time.Duration, limit *connLimiter, log zerolog.Logger) *tlsListener {
@@ -60,7 +61,8 @@ func (l *tlsListener) Accept() (net.Conn, error) {
 		remote := c.RemoteAddr()
 		conf.VerifyConnection = func(cs tls.ConnectionState) error { return l.verify(cs.PeerCertificates, remote) }
 	}
-	ec := &edgeConn{Conn: tls.Server(c, conf), l: l, cid: l.nextCID.Add(1) + 0xff, tap: tap, gone: make(chan struct{})}
+	ec := &edgeConn{Conn: tls.Server(c, conf), l: l, cid: l.nextCID.Add(1) + 0xff, tap: tap, gone: make(chan struct{}),
+		remote: c.RemoteAddr().String()}
 	return ec, nil
 }
 
@@ -87,7 +89,9 @@ type edgeConn struct {
 	wmu       sync.Mutex // orders writes and guards held and pending (coalesce.go)
 	held      bool
 	pending   []byte
-	rewritten []byte // a rewritten start line's overflow (malformed_start.go)
+	rewritten []byte // a rewritten start line's overflow (malformed_start.go), and the call path's
+	lean      leanFramer
+	remote    string // RemoteAddr as sipgo writes a request's Source
 }
 
 // Close is sipgo's last word on a connection, whatever ended it (peer, idle timer, handshake).
@@ -95,6 +99,9 @@ func (c *edgeConn) Close() error {
 	c.goneOnce.Do(func() {
 		c.logIfUnparsable()
 		close(c.gone)
+		if c.l.lean != nil {
+			c.l.lean.connClosed(c)
+		}
 	})
 	return c.Conn.Close()
 }
@@ -137,6 +144,7 @@ func (c *edgeConn) Read(b []byte) (int, error) {
 	}
 	if n > 0 {
 		n = c.fixStartLines(b, n)
+		n = c.leanFilter(b, n)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {

@@ -106,6 +106,7 @@ type Server struct {
 	gate    sync.Mutex // orders work.Add against Close's Wait
 	closing atomic.Bool
 	closed  chan struct{}
+	lean    *leanPath
 }
 
 // NewServer builds the SIP stack; Start binds it.
@@ -141,6 +142,7 @@ func NewServer(cfg Config, dec Decider) (*Server, error) {
 		rtp: newPortAllocator(cfg.RTPPortLow, cfg.RTPPortHigh), closed: make(chan struct{}),
 		shed: &loadShedder{max: int64(cfg.MaxTransactions)}}
 	s.routes()
+	s.lean = newLeanPath(s, parser)
 	return s, nil
 }
 
@@ -168,7 +170,7 @@ func (s *Server) Listen(addr string) error {
 	}
 	limit := newConnLimiter(s.cfg.MaxConnections, s.cfg.MaxConnectionsPerIP, s.log)
 	s.ln = newTLSListener(l, conf, s.cfg.HandshakeTimeout, s.cfg.IdleTimeout, limit, s.log)
-	s.ln.msgTimeout, s.ln.tap = s.cfg.MessageTimeout, s.cfg.Tap
+	s.ln.msgTimeout, s.ln.tap, s.ln.lean = s.cfg.MessageTimeout, s.cfg.Tap, s.lean
 	if hv, ok := s.dec.(HandshakeVerifier); ok {
 		s.ln.verify = hv.VerifyHandshake
 	}
