@@ -2,8 +2,8 @@ package edge
 
 import (
 	"context"
-	"errors"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
