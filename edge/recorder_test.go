@@ -77,6 +77,13 @@ func (r *recorded) run(t *testing.T) []record.Attempt {
 		t.Fatal("a peer without a certificate got through")
 	}
 	_ = p.Close()
+	// The client hears the alert before the Edge's side of the handshake has told the recorder:
+	// closing now could end the recorder first. Its metrics say when it has the attempt.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if strings.Contains(scrape(t, r.m), `outcome="tls-refused"`) {
+			break
+		}
+	}
 	cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer ccancel()
 	if err := e.svc.Close(cctx); err != nil {

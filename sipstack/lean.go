@@ -25,12 +25,15 @@ type leanPath struct {
 	work     workerPool
 	max      int // edge.max_message_bytes: past it a message is sipgo's to refuse
 
+	acks ackWaits // INVITEs answered non-2xx whose handler awaits the ACK (lean_expiry.go)
+
 	mu  sync.Mutex
 	txs map[string]*leanTx // INVITE transactions, by their RFC 3261 §17.2.3 key
 }
 
 func newLeanPath(s *Server, parser *sip.Parser) *leanPath {
 	p := &leanPath{s: s, parser: parser, txs: make(map[string]*leanTx), max: s.cfg.MaxMessageBytes}
+	p.acks.wait = s.cfg.AckTimeout
 	p.handlers = map[sip.RequestMethod]sipgo.RequestHandler{
 		sip.INVITE: s.tracked(s.onInvite),
 		sip.ACK:    s.tracked(s.onAck),

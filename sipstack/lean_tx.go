@@ -26,7 +26,6 @@ type leanTx struct {
 	state    txState
 	last     *sip.Response // the latest answer, repeated to a retransmitted request
 	trying   *time.Timer   // the automatic 100 Trying (RFC 3261 §17.2.1), INVITE only
-	expire   *time.Timer   // Timer H's stand-in: AckTimeout for the ACK of a non-2xx answer
 	acks     chan *sip.Request
 	done     chan struct{}
 	err      error
@@ -198,11 +197,7 @@ func (tx *leanTx) handlerReturned() {
 	waiting := tx.awaiting && tx.state == txCompleted
 	tx.mu.Unlock()
 	if waiting {
-		tx.mu.Lock()
-		if tx.state == txCompleted {
-			tx.expire = time.AfterFunc(tx.p.s.cfg.AckTimeout, func() { tx.terminate(sip.ErrTransactionTimeout) })
-		}
-		tx.mu.Unlock()
+		tx.p.acks.add(tx) // an ACK first ends it; the queue's ending is then a no-op
 		return
 	}
 	tx.terminate(sip.ErrTransactionTerminated)
@@ -216,11 +211,10 @@ func (tx *leanTx) terminate(err error) {
 	}
 	tx.state, tx.err = txTerminated, err
 	tx.stopTryingLocked()
-	if tx.expire != nil {
-		tx.expire.Stop()
-	}
 	fns, held := tx.onTerm, tx.heldWork
 	tx.onTerm, tx.heldWork = nil, false
+	// An ended transaction may wait in the ACK queue a while yet; it keeps no message.
+	tx.last, tx.cancel = nil, nil
 	close(tx.done)
 	tx.mu.Unlock()
 	if held {
