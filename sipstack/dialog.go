@@ -20,14 +20,12 @@ type dialog struct {
 	sdpType  string // the answer's Content-Type
 	contact  string // the answering user's Contact, the same in every answer of the dialog
 	rtpPort  int
-	acked    chan struct{}
-	ackOnce  sync.Once
 	ended    chan struct{}
 	endOnce  sync.Once
 	mu       sync.Mutex
 	cseq     uint32
-	conn     *edgeConn     // the peer's latest connection in this dialog; under mu
-	activity chan struct{} // a request from the peer in this dialog (1-buffered)
+	conn     *edgeConn   // the peer's latest connection in this dialog; under mu
+	times    dialogTimes // under mu: what the dialog clock keeps (dialog_clock.go)
 }
 
 // current is the connection the peer last used in this dialog.
@@ -41,11 +39,28 @@ func (d *dialog) current() *edgeConn {
 func (d *dialog) touched(ec *edgeConn) {
 	d.mu.Lock()
 	d.conn = ec
+	d.times.activeAt = time.Now()
 	d.mu.Unlock()
-	select {
-	case d.activity <- struct{}{}:
-	default:
+}
+
+// ack takes the first ACK of the dialog's 200 and says whether it was the first.
+func (d *dialog) ack(at time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.times.ackedAt.IsZero() {
+		return false
 	}
+	d.times.ackedAt, d.times.activeAt = at, at
+	return true
+}
+
+// answered starts the clock of the dialog's 200: retransmitted at T1, doubling, until the ACK.
+func (s *Server) answered(d *dialog, ok *sip.Response, at time.Time) {
+	d.mu.Lock()
+	t := &d.times
+	t.answered, t.ok, t.interval, t.resendAt = at, ok, sip.T1, at.Add(sip.T1)
+	d.mu.Unlock()
+	s.clock.watch(d, at.Add(sip.T1))
 }
 
 func dialogKey(callID, localTag string) string { return callID + "\x00" + localTag }
@@ -91,8 +106,7 @@ func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn
 		return
 	}
 	d := &dialog{invite: req, localTag: newTag(), cid: ec.cid, owner: peerIdentity(ec), sdp: body, sdpType: ctype,
-		contact: s.dialogContact(req), rtpPort: port,
-		acked: make(chan struct{}), ended: make(chan struct{}), conn: ec, activity: make(chan struct{}, 1)}
+		contact: s.dialogContact(req), rtpPort: port, ended: make(chan struct{}), conn: ec}
 	d.key = dialogKey(req.CallID().Value(), d.localTag)
 	ec.hold() // 100, 180 (and 200 when nothing rings) in one TLS write: coalesce.go
 	defer func() { _ = ec.flush() }()
@@ -124,33 +138,15 @@ func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn
 		return
 	}
 	s.log.Info().Str("call_id", LogText(req.CallID().Value())).Str("peer", req.Source()).Int("rtp_port", port).Msg("call answered")
-	s.work.Add(1)
-	go func() {
-		defer s.work.Done()
-		s.superviseCall(d, ok)
-	}()
-}
-
-// superviseCall ends a dialog whose ACK never comes (RFC 3261 §13.3.1.4) and hangs up after HangupAfter.
-func (s *Server) superviseCall(d *dialog, ok *sip.Response) {
-	defer s.forget(d)
-	if !s.awaitDialogAck(d, ok) {
-		select {
-		case <-d.ended:
-		case <-s.closed:
-		default:
-			s.log.Warn().Str("call_id", LogText(d.invite.CallID().Value())).Msg("no ACK for 200 OK; hanging up")
-			s.sendBye(d)
-		}
-		return
-	}
-	s.superviseDialog(d)
+	s.answered(d, ok, time.Now())
 }
 
 func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	if d := s.lookupDialog(req); d != nil {
 		if _, ok := s.checkOwner(d, req, tx); ok {
-			d.ackOnce.Do(func() { close(d.acked) })
+			if now := time.Now(); d.ack(now) && s.cfg.HangupAfter > 0 {
+				s.clock.watch(d, now.Add(s.cfg.HangupAfter))
+			}
 		}
 	}
 }

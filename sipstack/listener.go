@@ -85,6 +85,7 @@ type edgeConn struct {
 	msgStart  time.Time     // when the message in progress began
 	watch     readWatch     // tells sipgo's close after unparsable input from the others
 	gone      chan struct{} // closed once sipgo closes the connection: dialogs on it are orphaned
+	closedAt  atomic.Int64  // when gone closed, in Unix ns; 0 while open
 	goneOnce  sync.Once
 	wmu       sync.Mutex // orders writes and guards held and pending (coalesce.go)
 	held      bool
@@ -98,9 +99,11 @@ type edgeConn struct {
 func (c *edgeConn) Close() error {
 	c.goneOnce.Do(func() {
 		c.logIfUnparsable()
+		c.closedAt.Store(time.Now().UnixNano())
 		close(c.gone)
 		if c.l.lean != nil {
 			c.l.lean.connClosed(c)
+			c.l.lean.s.dialogsGone(c, time.Now())
 		}
 	})
 	return c.Conn.Close()
@@ -216,3 +219,11 @@ const writeTimeout = 10 * time.Second
 
 // ConnID is the connection number the Edge echoes as ms-received-cid.
 func (c *edgeConn) ConnID() uint64 { return c.cid }
+
+// goneAt is when the connection closed; zero while it is open.
+func (c *edgeConn) goneAt() time.Time {
+	if ns := c.closedAt.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
+}

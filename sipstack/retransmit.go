@@ -1,16 +1,12 @@
 package sipstack
 
-import (
-	"time"
-
-	"github.com/emiago/sipgo/sip"
-)
+import "github.com/emiago/sipgo/sip"
 
 // INVITE retransmissions after the 200 (RFC 3261 §17.2.1 and RFC 6026 §7.1). sipgo's server
 // transaction would absorb them in its Accepted state, but a handler's return terminates a TLS
 // transaction at once, so a copy arriving after the 200 used to start a new call with a new To tag.
 // The Edge, as the TU, recognises a copy by Call-ID, From tag and CSeq and answers it with the
-// dialog's 200; and it retransmits the 200 itself until the ACK comes (§13.3.1.4).
+// dialog's 200; and it retransmits the 200 itself until the ACK comes (§13.3.1.4, dialog_clock.go).
 
 func inviteKey(req *sip.Request) string {
 	from, _ := req.From().Params.Get("tag")
@@ -49,35 +45,4 @@ func (s *Server) retransmission(req *sip.Request, tx sip.ServerTransaction) bool
 
 func (s *Server) okResponse(req *sip.Request, cid uint64, d *dialog) *sip.Response {
 	return s.newResponse(req, cid, 200, "OK", d.localTag, s.answerHeaders(d), d.sdp, d.sdpType)
-}
-
-// awaitDialogAck retransmits the 200 over the peer's connection at T1, doubling to T2, until the
-// ACK comes (true), the dialog ends, the Edge stops, or AckTimeout passes (false).
-func (s *Server) awaitDialogAck(d *dialog, ok *sip.Response) (acked bool) {
-	deadline := time.NewTimer(s.cfg.AckTimeout)
-	defer deadline.Stop()
-	interval := sip.T1
-	resend := time.NewTimer(interval)
-	defer resend.Stop()
-	for {
-		select {
-		case <-d.acked:
-			return true
-		case <-d.ended:
-			return false
-		case <-s.closed:
-			return false
-		case <-deadline.C:
-			return false
-		case <-resend.C:
-			// WriteResponse only finds a live connection in the pool; it never dials (see nodial.go).
-			if err := s.srv.WriteResponse(ok); err != nil {
-				s.log.Debug().Err(err).Msg("200 retransmission failed")
-			}
-			if interval = 2 * interval; interval > sip.T2 {
-				interval = sip.T2
-			}
-			resend.Reset(interval)
-		}
-	}
 }

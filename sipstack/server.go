@@ -107,6 +107,7 @@ type Server struct {
 	closing atomic.Bool
 	closed  chan struct{}
 	lean    *leanPath
+	clock   dialogClock
 }
 
 // NewServer builds the SIP stack; Start binds it.
@@ -143,6 +144,7 @@ func NewServer(cfg Config, dec Decider) (*Server, error) {
 		shed: &loadShedder{max: int64(cfg.MaxTransactions)}}
 	s.routes()
 	s.lean = newLeanPath(s, parser)
+	s.clock.s = s
 	return s, nil
 }
 
