@@ -47,9 +47,9 @@ load() {
 measure() {
 	local name=$1 fin=$2
 	local e0 e1 s0 s1 t0 t1 rc_e rc_s
-	e0=$(cpu_ns "$ES_PID") t0=$(cpu_ticks "$ES_PID")
+	e0=$(cpu_ns "$ES_PID") t0=$(cpu_ticks "$ES_PID") ec0=$(ctx_switches "$ES_PID")
 	rc_e=$(run_uac "$name" "$SIP_PORT")
-	e1=$(cpu_ns "$ES_PID") t1=$(cpu_ticks "$ES_PID")
+	e1=$(cpu_ns "$ES_PID") t1=$(cpu_ticks "$ES_PID") ec1=$(ctx_switches "$ES_PID")
 	(cd "$WORK" && exec "$SIPP" -t l1 -tls_cert "$WORK/lab/edge.pem" -tls_key "$WORK/lab/edge.key" \
 		-sf "$SC/uas-$name.xml" -timeout 60s -i 127.0.0.1 -p "$UAS_PORT" -nostdin \
 		>"$WORK/uas-$name.out" 2>&1) &
@@ -59,10 +59,10 @@ measure() {
 	local spid
 	spid=$uas
 	s0=$(cpu_ns "$spid")
-	local st0
-	st0=$(cpu_ticks "$spid")
+	local st0 sc0 sc1
+	st0=$(cpu_ticks "$spid") sc0=$(ctx_switches "$spid")
 	rc_s=$(run_uac "$name" "$UAS_PORT")
-	s1=$(cpu_ns "$spid")
+	s1=$(cpu_ns "$spid") sc1=$(ctx_switches "$spid")
 	local st1
 	st1=$(cpu_ticks "$spid" 2>/dev/null || echo "$st0")
 	stop_pid "$uas"
@@ -70,6 +70,8 @@ measure() {
 	e_us=$(awk -v a="$e0" -v b="$e1" -v n="$CALLS" 'BEGIN { printf "%.1f", (b - a) / n / 1000 }')
 	s_us=$(awk -v a="$s0" -v b="$s1" -v n="$CALLS" 'BEGIN { printf "%.1f", (b - a) / n / 1000 }')
 	echo "$name ($fin): edgesim ${e_us} us/call ($((t1 - t0)) ticks), SIPp UAS ${s_us} us/call ($((st1 - st0)) ticks);" \
+		"context switches/call: edgesim $(awk -v a="$ec0" -v b="$ec1" -v n="$CALLS" 'BEGIN { printf "%.1f", (b - a) / n }')," \
+		"SIPp UAS $(awk -v a="$sc0" -v b="$sc1" -v n="$CALLS" 'BEGIN { printf "%.1f", (b - a) / n }');" \
 		"ratio $(ratio "$e_us" "$s_us") (target <= 1.0); SIPp exit: edgesim run $rc_e, UAS run $rc_s"
 }
 run_uac() { load "$@"; }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/edgesim/edgesim/config"
 	"github.com/edgesim/edgesim/edge/policy"
+	"github.com/edgesim/edgesim/internal/rawio"
 	"github.com/edgesim/edgesim/labdns"
 	"github.com/edgesim/edgesim/sipstack"
 )
@@ -56,7 +57,7 @@ func NewService(lab *Lab, log zerolog.Logger, opts ServiceOptions) (*Service, er
 		if err != nil {
 			return nil, err
 		}
-		w, s.logFile = f, f
+		w, s.logFile = rawio.FileWriter(f), f
 	}
 	lo := opts.EdgeLogOpts
 	if lo.Machine == "" {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/edgesim/edgesim/internal/rawio"
 )
 
 // connLimiter refuses connections past a total and a per-source-address bound right after accept,
@@ -53,7 +55,7 @@ func (l *connLimiter) admit(c net.Conn) net.Conn {
 	l.total++
 	l.perIP[ip]++
 	l.mu.Unlock()
-	return &countedConn{Conn: c, release: func() { l.release(ip) }}
+	return &countedConn{Conn: rawio.Conn(c), release: func() { l.release(ip) }}
 }
 
 func (l *connLimiter) release(ip netip.Addr) {
