@@ -108,6 +108,11 @@ func serve(addr string, cfg *tls.Config, life time.Duration) error {
 		return err
 	}
 	fmt.Println("serving", ln.Addr())
+	return serveOn(ln, life)
+}
+
+// serveOn answers on ln's connections until life has passed.
+func serveOn(ln net.Listener, life time.Duration) error {
 	time.AfterFunc(life, func() { ln.Close() })
 	for {
 		c, err := ln.Accept()
