@@ -37,6 +37,7 @@ func main() {
 	n := fs.Int("n", 100, "hold: connections")
 	hold := fs.Duration("hold", 3*time.Second, "hold: how long connections stay idle after the OPTIONS")
 	life := fs.Duration("life", 60*time.Second, "serve: exit after this long")
+	aside := fs.Bool("aside", false, "serve: run each handshake on a goroutine of its own, as edgesim does, so an idle connection keeps only its read loop's stack")
 	serverName := fs.String("servername", "sip.skype.lab", "hold: the name the server's certificate must carry")
 	conc := fs.Int("c", 4, "calls: calls in flight at once")
 	from := fs.String("from", "outside.lab", "calls: the From domain (the bench lab refuses outside.lab with 504 1009)")
@@ -58,7 +59,7 @@ func main() {
 	cfg.ServerName = *serverName
 	switch os.Args[1] {
 	case "serve":
-		err = serve(*addr, cfg, *life)
+		err = serve(*addr, cfg, *life, *aside)
 	case "hold":
 		err = holdConns(*addr, tlsFlags{*cert, *key, *ca, *serverName}, *n, *hold)
 	case "hold-part":
@@ -102,17 +103,19 @@ func tlsConfig(certFile, keyFile, caFile string) (*tls.Config, error) {
 	}, nil
 }
 
-func serve(addr string, cfg *tls.Config, life time.Duration) error {
+func serve(addr string, cfg *tls.Config, life time.Duration, aside bool) error {
 	ln, err := tls.Listen("tcp", addr, cfg)
 	if err != nil {
 		return err
 	}
 	fmt.Println("serving", ln.Addr())
-	return serveOn(ln, life)
+	return serveOn(ln, life, aside)
 }
 
-// serveOn answers on ln's connections until life has passed.
-func serveOn(ln net.Listener, life time.Duration) error {
+// serveOn answers on ln's connections until life has passed. With aside, each TLS handshake runs on
+// a goroutine that ends with it: the plain way (the handshake on the connection's own goroutine)
+// leaves that goroutine's stack grown to the handshake's depth for the connection's life.
+func serveOn(ln net.Listener, life time.Duration, aside bool) error {
 	time.AfterFunc(life, func() { ln.Close() })
 	for {
 		c, err := ln.Accept()
@@ -122,8 +125,29 @@ func serveOn(ln net.Listener, life time.Duration) error {
 			}
 			return err
 		}
-		go answer(c)
+		if !aside {
+			go answer(c)
+			continue
+		}
+		go func() {
+			if err := handshakeAside(c); err != nil {
+				c.Close()
+				return
+			}
+			answer(c)
+		}()
 	}
+}
+
+// handshakeAside runs c's TLS handshake on a goroutine of its own and waits for it.
+func handshakeAside(c net.Conn) error {
+	tc, ok := c.(*tls.Conn)
+	if !ok {
+		return nil
+	}
+	done := make(chan error, 1)
+	go func() { done <- tc.Handshake() }()
+	return <-done
 }
 
 // answer replies to each SIP request on c: 504 to INVITE (the refused

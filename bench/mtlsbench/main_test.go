@@ -72,13 +72,16 @@ func listen(t *testing.T, conf *tls.Config) net.Listener {
 	return ln
 }
 
-// Every held connection answers twice, from children holding them, against the baseline server.
+// Every held connection answers twice, from children holding them, against the baseline server with
+// its handshakes on the connection's goroutine and aside.
 func TestHoldAgainstTheBaseline(t *testing.T) {
 	l := newLab(t)
-	ln := listen(t, l.server)
-	go func() { _ = serveOn(ln, time.Minute) }()
-	if err := holdConns(ln.Addr().String(), l.flags, 30, 50*time.Millisecond); err != nil {
-		t.Fatal(err)
+	for _, aside := range []bool{false, true} {
+		ln := listen(t, l.server)
+		go func() { _ = serveOn(ln, time.Minute, aside) }()
+		if err := holdConns(ln.Addr().String(), l.flags, 30, 50*time.Millisecond); err != nil {
+			t.Fatalf("aside %v: %v", aside, err)
+		}
 	}
 }
 
@@ -104,7 +107,7 @@ func TestHoldFailsWhenConnectionsStopAnswering(t *testing.T) {
 func TestCallsWantTheirRefusal(t *testing.T) {
 	l := newLab(t)
 	ln := listen(t, l.server)
-	go func() { _ = serveOn(ln, time.Minute) }()
+	go func() { _ = serveOn(ln, time.Minute, false) }()
 	if err := newConnCalls(ln.Addr().String(), l.client, 20, 3, "outside.lab"); err != nil {
 		t.Fatal(err)
 	}
