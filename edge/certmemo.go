@@ -68,30 +68,77 @@ func (m *certMemo) Check(in certs.CheckInput) certs.CheckResult {
 }
 
 // explainMemo remembers the certificate rule's trace entries, keyed to the minute (policy.ExplainKey),
-// so the requests of one connection share one explanation of its chain.
+// so the requests of one connection, and the connections of one peer, share one explanation of its
+// chain. Entries are found by the chain's content, never by its parsed certificates: those are each
+// connection's own, and keying on them made an entry per connection that outlived the connection.
 type explainMemo struct {
-	mu      sync.Mutex
-	entries map[policy.ExplainKey]policy.Rule
-	max     int
+	mu     sync.Mutex
+	byLeaf map[string][]explained // the leaf's signature → the explanations of chains it starts
+	n, max int
+}
+
+// explained is one remembered rule: the chain it was built for (DER, copied, so the handshake
+// buffers the certificates were parsed from are not kept) and the rest of the key.
+type explained struct {
+	leaf string
+	tail []string
+	key  explainRest
+	rule policy.Rule
+}
+
+type explainRest struct {
+	candidates string
+	usage      x509.ExtKeyUsage
+	matched    string
+	minute     int64
 }
 
 func newExplainMemo(max int) *explainMemo {
-	return &explainMemo{entries: map[policy.ExplainKey]policy.Rule{}, max: max}
+	return &explainMemo{byLeaf: map[string][]explained{}, max: max}
 }
 
 func (m *explainMemo) Explain(k policy.ExplainKey, build func() policy.Rule) policy.Rule {
+	for _, c := range k.Chain {
+		if c == nil {
+			return build() // nothing to name it by; the rule itself says what is missing
+		}
+	}
+	rest := explainRest{candidates: k.Candidates, usage: k.Usage, matched: k.Matched, minute: k.Minute}
+	// Found by the leaf's signature, a few dozen bytes that name it, then compared whole: hashing
+	// the whole certificate on every request would cost more than the rule's memo saves.
+	leaf, sig, tail := k.Chain[0].Raw, k.Chain[0].Signature, k.Chain[1:]
 	m.mu.Lock()
-	r, ok := m.entries[k]
+	for _, e := range m.byLeaf[string(sig)] { // string(sig) here does not copy
+		if e.key == rest && e.leaf == string(leaf) && sameTail(e.tail, tail) {
+			m.mu.Unlock()
+			return e.rule
+		}
+	}
 	m.mu.Unlock()
-	if ok {
-		return r
+	r := build()
+	e := explained{leaf: string(leaf), tail: make([]string, len(tail)), key: rest, rule: r}
+	for i, c := range tail {
+		e.tail[i] = string(c.Raw)
 	}
-	r = build()
 	m.mu.Lock()
-	if len(m.entries) >= m.max {
-		clear(m.entries) // as the verdict memo: a lab sees few peers, and the minute moves on anyway
+	if m.n >= m.max {
+		clear(m.byLeaf) // as the verdict memo: a lab sees few peers, and the minute moves on anyway
+		m.n = 0
 	}
-	m.entries[k] = r
+	m.byLeaf[string(sig)] = append(m.byLeaf[string(sig)], e)
+	m.n++
 	m.mu.Unlock()
 	return r
+}
+
+func sameTail(der []string, chain []*x509.Certificate) bool {
+	if len(der) != len(chain) {
+		return false
+	}
+	for i, c := range chain {
+		if der[i] != string(c.Raw) {
+			return false
+		}
+	}
+	return true
 }

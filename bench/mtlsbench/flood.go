@@ -39,7 +39,7 @@ func flood(addr string, cfg *tls.Config, n int, hold time.Duration) error {
 	}
 	fmt.Printf("flood: %d connections open in %d processes, %d dials failed\n", open, len(parts), failed)
 	during := time.Now()
-	if c, err := options(addr, cfg, 0); err != nil {
+	if c, err := options(addr, cfg, 0, nil); err != nil {
 		fmt.Printf("flood: a good OPTIONS during the flood failed after %s: %v\n", time.Since(during).Round(time.Millisecond), err)
 	} else {
 		c.Close()
@@ -57,7 +57,7 @@ func flood(addr string, cfg *tls.Config, n int, hold time.Duration) error {
 func firstGoodAfter(addr string, cfg *tls.Config, released time.Time) error {
 	var lastErr error
 	for time.Since(released) < 10*time.Second {
-		c, err := options(addr, cfg, 1)
+		c, err := options(addr, cfg, 1, nil)
 		if err == nil {
 			c.Close()
 			took := time.Since(released)
@@ -184,10 +184,9 @@ func floodPart(addr string, first, n int) error {
 	return nil
 }
 
-// dialSilent connects from a loopback source that changes every 250 connections (under the
+// dialSilent connects from a loopback source of its own (sourceFor: under the
 // Edge's per-address cap), so the global bound, not the per-address one, meets the flood.
 func dialSilent(addr string, i int) (net.Conn, error) {
-	src := &net.TCPAddr{IP: net.IPv4(127, 1+byte(i/60000%200), byte(i/250%240), byte(1+i%250))}
-	d := net.Dialer{LocalAddr: src, Timeout: 2 * time.Second}
+	d := net.Dialer{LocalAddr: sourceFor(i), Timeout: 2 * time.Second}
 	return d.Dial("tcp", addr)
 }

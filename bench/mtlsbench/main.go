@@ -3,7 +3,9 @@
 // answers SIP with fixed responses, so edgesim's cost can be read as a
 // ratio to the least a Go MTLS SIP server must spend. "hold" is the load:
 // it opens N mutual-TLS connections, sends one OPTIONS on each, reports,
-// keeps them idle for a while and closes them. Both stop by themselves.
+// keeps them idle for a while, checks each still answers an OPTIONS and
+// closes them. "calls" places refused calls, each on a new connection.
+// All stop by themselves.
 package main
 
 import (
@@ -19,13 +21,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: mtlsbench serve|hold|flood|flood-part [flags]")
+		fmt.Fprintln(os.Stderr, "usage: mtlsbench serve|hold|hold-part|calls|flood|flood-part [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -36,8 +37,11 @@ func main() {
 	n := fs.Int("n", 100, "hold: connections")
 	hold := fs.Duration("hold", 3*time.Second, "hold: how long connections stay idle after the OPTIONS")
 	life := fs.Duration("life", 60*time.Second, "serve: exit after this long")
+	aside := fs.Bool("aside", false, "serve: run each handshake on a goroutine of its own, as edgesim does, so an idle connection keeps only its read loop's stack")
 	serverName := fs.String("servername", "sip.skype.lab", "hold: the name the server's certificate must carry")
-	first := fs.Int("first", 0, "flood-part: the number of the first connection (it picks the source address)")
+	conc := fs.Int("c", 4, "calls: calls in flight at once")
+	from := fs.String("from", "outside.lab", "calls: the From domain (the bench lab refuses outside.lab with 504 1009)")
+	first := fs.Int("first", 0, "flood-part, hold-part: the number of the first connection (it picks the source address)")
 	_ = fs.Parse(os.Args[2:])
 	if host, _, err := net.SplitHostPort(*addr); err != nil || !net.ParseIP(host).IsLoopback() {
 		fatal(fmt.Errorf("address %q: load stays on loopback", *addr))
@@ -55,9 +59,13 @@ func main() {
 	cfg.ServerName = *serverName
 	switch os.Args[1] {
 	case "serve":
-		err = serve(*addr, cfg, *life)
+		err = serve(*addr, cfg, *life, *aside)
 	case "hold":
-		err = holdConns(*addr, cfg, *n, *hold)
+		err = holdConns(*addr, tlsFlags{*cert, *key, *ca, *serverName}, *n, *hold)
+	case "hold-part":
+		err = holdPartMain(*addr, cfg, *first, *n)
+	case "calls":
+		err = newConnCalls(*addr, cfg, *n, *conc, *from)
 	case "flood":
 		err = flood(*addr, cfg, *n, *hold)
 	default:
@@ -95,12 +103,19 @@ func tlsConfig(certFile, keyFile, caFile string) (*tls.Config, error) {
 	}, nil
 }
 
-func serve(addr string, cfg *tls.Config, life time.Duration) error {
+func serve(addr string, cfg *tls.Config, life time.Duration, aside bool) error {
 	ln, err := tls.Listen("tcp", addr, cfg)
 	if err != nil {
 		return err
 	}
 	fmt.Println("serving", ln.Addr())
+	return serveOn(ln, life, aside)
+}
+
+// serveOn answers on ln's connections until life has passed. With aside, each TLS handshake runs on
+// a goroutine that ends with it: the plain way (the handshake on the connection's own goroutine)
+// leaves that goroutine's stack grown to the handshake's depth for the connection's life.
+func serveOn(ln net.Listener, life time.Duration, aside bool) error {
 	time.AfterFunc(life, func() { ln.Close() })
 	for {
 		c, err := ln.Accept()
@@ -110,8 +125,29 @@ func serve(addr string, cfg *tls.Config, life time.Duration) error {
 			}
 			return err
 		}
-		go answer(c)
+		if !aside {
+			go answer(c)
+			continue
+		}
+		go func() {
+			if err := handshakeAside(c); err != nil {
+				c.Close()
+				return
+			}
+			answer(c)
+		}()
 	}
+}
+
+// handshakeAside runs c's TLS handshake on a goroutine of its own and waits for it.
+func handshakeAside(c net.Conn) error {
+	tc, ok := c.(*tls.Conn)
+	if !ok {
+		return nil
+	}
+	done := make(chan error, 1)
+	go func() { done <- tc.Handshake() }()
+	return <-done
 }
 
 // answer replies to each SIP request on c: 504 to INVITE (the refused
@@ -170,46 +206,21 @@ func readMessage(r *textproto.Reader) (string, textproto.MIMEHeader, error) {
 	return start, hdr, nil
 }
 
-func holdConns(addr string, cfg *tls.Config, n int, hold time.Duration) error {
-	conns := make([]net.Conn, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	// A few dialers at a time: the point is idle memory, not a handshake storm.
-	sem := make(chan struct{}, 8)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			conns[i], errs[i] = options(addr, cfg, i)
-		}()
-	}
-	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		if err == nil {
-			ok++
-		}
-	}
-	fmt.Printf("held %d/%d\n", ok, n) // the script samples RSS on this line
-	time.Sleep(hold)
-	for _, c := range conns {
-		if c != nil {
-			c.Close()
-		}
-	}
-	if ok != n {
-		return fmt.Errorf("%d of %d connections failed; first: %v", n-ok, n, errors.Join(errs...))
-	}
-	return nil
-}
-
-func options(addr string, cfg *tls.Config, i int) (net.Conn, error) {
-	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
+// options dials addr from src (nil: the system's choice), sends OPTIONS number i and reads the answer.
+func options(addr string, cfg *tls.Config, i int, src net.Addr) (net.Conn, error) {
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second, LocalAddr: src}, "tcp", addr, cfg)
 	if err != nil {
 		return nil, err
 	}
+	if err := optionsOn(c, i); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// optionsOn sends OPTIONS number i on c and reads one answer, all within 5 s.
+func optionsOn(c net.Conn, i int) error {
 	local := c.LocalAddr().String()
 	msg := fmt.Sprintf("OPTIONS sip:skype.lab SIP/2.0\r\n"+
 		"Via: SIP/2.0/TLS %s;branch=z9hG4bK-hold-%d\r\nMax-Forwards: 70\r\n"+
@@ -218,18 +229,14 @@ func options(addr string, cfg *tls.Config, i int) (net.Conn, error) {
 		"Content-Length: 0\r\n\r\n", local, i, i, i, local, local)
 	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 	if _, err := io.WriteString(c, msg); err != nil {
-		c.Close()
-		return nil, err
+		return err
 	}
 	start, _, err := readMessage(textproto.NewReader(bufio.NewReader(c)))
 	if err != nil {
-		c.Close()
-		return nil, err
+		return err
 	}
 	if !strings.HasPrefix(start, "SIP/2.0 ") {
-		c.Close()
-		return nil, fmt.Errorf("answer %q", start)
+		return fmt.Errorf("answer %q", start)
 	}
-	_ = c.SetDeadline(time.Time{})
-	return c, nil
+	return c.SetDeadline(time.Time{})
 }

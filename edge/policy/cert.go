@@ -49,12 +49,13 @@ func (p *Policy) CheckPeer(chain []*x509.Certificate, candidates []string, usage
 	return v, r
 }
 
-// ExplainKey names one explanation of the certificate rule: the same presented chain (a connection
-// delivers the same parsed chain with every request), held to the same names for the same use, in the
-// same minute, gets the same rule in its trace.
+// ExplainKey names one explanation of the certificate rule: the same presented chain, held to the
+// same names for the same use, in the same minute, gets the same rule in its trace. The chain is the
+// one presented, which an Explainer should compare by content: every connection parses its own copy of
+// a peer's chain, and one entry per connection would grow with the connections, each entry keeping its
+// certificates alive after the connection is gone. A key is not comparable (the chain is a slice).
 type ExplainKey struct {
-	Leaf       *x509.Certificate
-	ChainLen   int
+	Chain      []*x509.Certificate
 	Candidates string
 	Usage      x509.ExtKeyUsage
 	Matched    string
@@ -71,7 +72,7 @@ func (p *Policy) explain(chain []*x509.Certificate, candidates []string, usage x
 	if p.Explain == nil || len(chain) == 0 {
 		return build()
 	}
-	k := ExplainKey{Leaf: chain[0], ChainLen: len(chain), Candidates: strings.Join(candidates, ","), Usage: usage,
+	k := ExplainKey{Chain: chain, Candidates: strings.Join(candidates, ","), Usage: usage,
 		Matched: matched, Minute: now.Unix() / 60}
 	r := p.Explain(k, build)
 	at := now
