@@ -53,7 +53,7 @@ func (c *edgeConn) Write(b []byte) (int, error) {
 // writeNow sends the waiting bytes and b, bounded by writeTimeout; it reports b's length written
 // when all of it went, as io.Writer asks. The caller holds wmu.
 func (c *edgeConn) writeNow(b []byte) (int, error) {
-	if err := c.Conn.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
+	if err := c.writeDeadline(); err != nil {
 		return 0, err
 	}
 	if len(c.pending) == 0 {

@@ -93,6 +93,7 @@ type edgeConn struct {
 	rewritten []byte // a rewritten start line's overflow (malformed_start.go), and the call path's
 	lean      leanFramer
 	remote    string // RemoteAddr as sipgo writes a request's Source
+	rdl, wdl  time.Time // the read and write deadlines last set (deadline.go)
 }
 
 // Close is sipgo's last word on a connection, whatever ended it (peer, idle timer, handshake).
@@ -133,11 +134,20 @@ func (c *edgeConn) Read(b []byte) (int, error) {
 			deadline = md
 		}
 	}
-	if err := c.Conn.SetReadDeadline(deadline); err != nil {
+	if err := c.readDeadline(deadline); err != nil {
 		return 0, err
 	}
 	c.watch.enter()
 	n, err := c.Conn.Read(b)
+	for n == 0 && isTimeout(err) && time.Now().Before(deadline) {
+		// The deadline kept from an earlier read came first (readDeadline): the real one stands.
+		c.watch.leave(b, n, err)
+		if err := c.setReadDeadline(deadline); err != nil {
+			return 0, err
+		}
+		c.watch.enter()
+		n, err = c.Conn.Read(b)
+	}
 	if c.tap != nil && n > 0 {
 		c.tap.Plain(false, time.Now(), b[:n])
 	}
@@ -149,8 +159,7 @@ func (c *edgeConn) Read(b []byte) (int, error) {
 		n = c.fixStartLines(b, n)
 		n = c.leanFilter(b, n)
 	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	if isTimeout(err) {
 		if partial && !time.Now().Before(c.msgStart.Add(c.l.msgTimeout)) {
 			c.l.log.Warn().Str("peer", c.RemoteAddr().String()).Dur("message_timeout", c.l.msgTimeout).
 				Msg(MsgMessageTimeout)
