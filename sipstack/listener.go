@@ -92,7 +92,7 @@ type edgeConn struct {
 	pending   []byte
 	rewritten []byte // a rewritten start line's overflow (malformed_start.go), and the call path's
 	lean      leanFramer
-	remote    string // RemoteAddr as sipgo writes a request's Source
+	remote    string    // RemoteAddr as sipgo writes a request's Source
 	rdl, wdl  time.Time // the read and write deadlines last set (deadline.go)
 }
 
