@@ -91,7 +91,7 @@ func (s *Service) decideInbound(ctx context.Context, r *sipstack.Request) (polic
 			return policy.Verdict{}, false
 		}
 		f.SRV = &srv
-		v = s.lab.Policy.DecideInbound(f)
+		v = s.lab.Policy.DecideInboundAgain(f, v)
 	}
 	return v, true
 }

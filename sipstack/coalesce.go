@@ -60,7 +60,13 @@ func (c *edgeConn) writeNow(b []byte) (int, error) {
 		return c.Conn.Write(b)
 	}
 	out := append(c.pending, b...)
-	c.pending = nil
 	n, err := c.Conn.Write(out)
+	c.pending = out[:0] // kept for the next call's answers; an idle connection never held one
+	if cap(c.pending) > maxKeptPending {
+		c.pending = nil
+	}
 	return max(0, n-(len(out)-len(b))), err
 }
+
+// maxKeptPending bounds the buffer a connection keeps between calls: a call's answers fit.
+const maxKeptPending = 16 << 10

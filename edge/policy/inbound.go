@@ -29,13 +29,24 @@ func (f InboundFacts) FederationDomain() (domain, source string) {
 // DecideInbound is the Edge's whole decision about a request from a federated peer (§2 steps 2–8).
 // The TLS handshake (step 1) has already happened; the chain it delivered is a fact.
 func (p *Policy) DecideInbound(f InboundFacts) Verdict {
-	v := p.decideInbound(f)
+	// One allocation: a Rule is large, and growing the slice copies them.
+	return p.decideInboundInto(f, make(trace, 0, 8))
+}
+
+// DecideInboundAgain is DecideInbound for facts completed as pending asked (the SRV answer),
+// writing the new trace over the pending verdict's: the caller hands that verdict over and keeps
+// nothing of it. A verdict's trace is a few kilobytes and this is the second of a request's two.
+func (p *Policy) DecideInboundAgain(f InboundFacts, pending Verdict) Verdict {
+	return p.decideInboundInto(f, pending.Trace[:0])
+}
+
+func (p *Policy) decideInboundInto(f InboundFacts, t trace) Verdict {
+	v := p.decideInbound(f, t)
 	v.Domain, _ = f.FederationDomain()
 	return v
 }
 
-func (p *Policy) decideInbound(f InboundFacts) Verdict {
-	t := make(trace, 0, 8) // one allocation: a Rule is large, and growing the slice copies them
+func (p *Policy) decideInbound(f InboundFacts, t trace) Verdict {
 	d, source := f.FederationDomain()
 	dr := Rule{Name: RuleFederationDomain, Section: "§2.2", Inputs: Inputs{Domain: d, DomainSource: source}}
 	if d == "" {
