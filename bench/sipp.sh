@@ -66,6 +66,10 @@ measure() {
 	local st1
 	st1=$(cpu_ticks "$spid" 2>/dev/null || echo "$st0")
 	stop_pid "$uas"
+	if [ "$rc_s" != 0 ]; then
+		echo "$name ($fin): the SIPp UAS ended during its run (exit $rc_s, see $WORK/uas-$name.out): no reference figure; run again"
+		return 0
+	fi
 	local e_us s_us
 	e_us=$(awk -v a="$e0" -v b="$e1" -v n="$CALLS" 'BEGIN { printf "%.1f", (b - a) / n / 1000 }')
 	s_us=$(awk -v a="$s0" -v b="$s1" -v n="$CALLS" 'BEGIN { printf "%.1f", (b - a) / n / 1000 }')

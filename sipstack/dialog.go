@@ -65,7 +65,14 @@ func (s *Server) answered(d *dialog, ok *sip.Response, at time.Time) {
 
 func dialogKey(callID, localTag string) string { return callID + "\x00" + localTag }
 
-func (d *dialog) end() { d.endOnce.Do(func() { close(d.ended) }) }
+func (d *dialog) end() {
+	d.endOnce.Do(func() {
+		close(d.ended)
+		d.mu.Lock()
+		d.times.ok = nil // the clock may hold the dialog a while yet; its 200 is never sent again
+		d.mu.Unlock()
+	})
+}
 
 func (s *Server) lookupDialog(req *sip.Request) *dialog {
 	to, cid := req.To(), req.CallID()

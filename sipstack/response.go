@@ -28,17 +28,20 @@ func (s *Server) newResponse(req *sip.Request, cid uint64, status int, reason, t
 			res.AppendHeader(sip.NewHeader("Record-Route", s.recordRoute()))
 		}
 		for _, rr := range req.GetHeaders("Record-Route") {
-			res.AppendHeader(sip.HeaderClone(rr))
+			res.AppendHeader(rr)
 		}
 	}
+	// Call-ID, CSeq and From go out as the request has them and nothing changes them later, so the
+	// response shares the request's headers rather than copying them (a call's four answers made
+	// twelve copies); Via and To are copied because the Edge adds to them.
 	if h := req.CallID(); h != nil {
-		res.AppendHeader(sip.HeaderClone(h))
+		res.AppendHeader(h)
 	}
 	if h := req.CSeq(); h != nil {
-		res.AppendHeader(sip.HeaderClone(h))
+		res.AppendHeader(h)
 	}
 	if h := req.From(); h != nil {
-		res.AppendHeader(sip.HeaderClone(h))
+		res.AppendHeader(h)
 	}
 	if h := req.To(); h != nil {
 		to := sip.HeaderClone(h).(*sip.ToHeader)
