@@ -4,10 +4,14 @@
 # /proc; then a flood far past capacity that must be shed with 503 (counted in the metrics), and a
 # short run after it that must succeed whole: the Edge recovers by itself. Bounded, loopback only.
 #   RATE=300 DURATION=600 FLOOD_RATE=5000 FLOOD_SECS=20 bench/soak.sh
+# KIND=refused soaks refused calls instead (From outside.lab: 504 + 1009, then ACK), as issue 15's
+# "5,000 refused calls/s, 0 failures, flat RSS" asks: KIND=refused RATE=5000 DURATION=60 FLOOD_SECS=0.
+# FLOOD_SECS=0 leaves out the flood and the recovery run.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sipp_xml.sh"
 RATE=${RATE:-300}
+KIND=${KIND:-answered}
 DURATION=${DURATION:-600}
 SAMPLE=${SAMPLE:-30}
 FLOOD_RATE=${FLOOD_RATE:-5000}
@@ -23,6 +27,7 @@ start_edgesim
 SC=$WORK/scenarios
 mkdir -p "$SC"
 uac_xml acano.steven.lab 200 >"$SC/uac-answered.xml"
+uac_xml outside.lab 504 >"$SC/uac-refused.xml"
 
 # awk reads to the end: stopping early would kill curl with SIGPIPE, a failure under pipefail.
 metric() { curl -s --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v m="$1" '$1 == m {v = $2} END {print v}'; }
@@ -37,15 +42,15 @@ sample() {
 # sipp_run RATE CALLS: SIPp's exit code (0: every call as scripted).
 sipp_run() {
 	local rc=0
-	(cd "$WORK" && "$SIPP" -t l1 -tls_cert "$WORK/peer.pem" -tls_key "$WORK/peer.key" -sf "$SC/uac-answered.xml" \
+	(cd "$WORK" && "$SIPP" -t l1 -tls_cert "$WORK/peer.pem" -tls_key "$WORK/peer.key" -sf "$SC/uac-${3:-answered}.xml" \
 		-r "$1" -m "$2" -l 5000 -timeout "$((DURATION + 120))s" -i 127.0.0.1 -nostdin \
 		"127.0.0.1:$SIP_PORT" >"$WORK/sipp-$1.out" 2>&1) || rc=$?
 	echo "$rc"
 }
 
-echo "== soak: $RATE answered calls/s for ${DURATION}s ($((RATE * DURATION)) calls)"
+echo "== soak: $RATE $KIND calls/s for ${DURATION}s ($((RATE * DURATION)) calls)"
 sample 0s
-(sipp_run "$RATE" $((RATE * DURATION)) >"$WORK/soak.rc") &
+(sipp_run "$RATE" $((RATE * DURATION)) "$KIND" >"$WORK/soak.rc") &
 soak=$!
 PIDS+=("$soak")
 for ((t = SAMPLE; t <= DURATION + SAMPLE; t += SAMPLE)); do
@@ -56,6 +61,7 @@ done
 wait "$soak" || true
 echo "soak: SIPp exit $(cat "$WORK/soak.rc") (0: every call completed as scripted)"
 sample end
+[ "$FLOOD_SECS" -gt 0 ] || exit 0
 
 echo "== flood: $FLOOD_RATE calls/s for ${FLOOD_SECS}s, then a short run that must succeed whole"
 before=$(metric 'edgesim_sip_responses_total{direction="inbound",method="INVITE",status_code="503"}')

@@ -53,7 +53,9 @@ const timer1xx = 200 * time.Millisecond
 func newLeanTx(p *leanPath, ec *edgeConn, req *sip.Request) *leanTx {
 	tx := &leanTx{p: p, ec: ec, origin: req, invite: req.IsInvite(), done: make(chan struct{})}
 	if tx.invite {
-		tx.acks = make(chan *sip.Request, 1)
+		// Unbuffered: the ACK reaches a handler waiting for it, and is never kept for none (a
+		// refused INVITE's transaction waits AckTimeout in the queue; 5,000 a second kept 25,000 ACKs).
+		tx.acks = make(chan *sip.Request)
 	}
 	return tx
 }
@@ -62,7 +64,12 @@ func newLeanTx(p *leanPath, ec *edgeConn, req *sip.Request) *leanTx {
 func (tx *leanTx) startTrying() {
 	tx.mu.Lock()
 	tx.trying = time.AfterFunc(timer1xx, func() {
-		_ = tx.Respond(sip.NewResponseFromRequest(tx.origin, 100, "Trying", nil))
+		tx.mu.Lock()
+		origin, waiting := tx.origin, tx.state == txProceeding && tx.last == nil
+		tx.mu.Unlock()
+		if waiting {
+			_ = tx.Respond(sip.NewResponseFromRequest(origin, 100, "Trying", nil))
+		}
 	})
 	tx.mu.Unlock()
 }
@@ -166,12 +173,12 @@ func (tx *leanTx) cancelled(req *sip.Request) {
 		return
 	}
 	tx.cancel = req
-	fns := tx.onCancel
+	fns, origin := tx.onCancel, tx.origin
 	tx.mu.Unlock()
 	for _, f := range fns {
 		f(req)
 	}
-	_ = tx.Respond(sip.NewResponseFromRequest(tx.origin, 487, "Request Terminated", nil))
+	_ = tx.Respond(sip.NewResponseFromRequest(origin, 487, "Request Terminated", nil))
 }
 
 // awaitAck is the handler's wish to keep the transaction of its non-2xx answer until the ACK
@@ -213,8 +220,9 @@ func (tx *leanTx) terminate(err error) {
 	tx.stopTryingLocked()
 	fns, held := tx.onTerm, tx.heldWork
 	tx.onTerm, tx.heldWork = nil, false
-	// An ended transaction may wait in the ACK queue a while yet; it keeps no message.
-	tx.last, tx.cancel = nil, nil
+	// An ended transaction may wait in the ACK queue a while yet (AckTimeout): it keeps no
+	// message, or 5,000 refused calls a second would hold 25,000 requests.
+	tx.origin, tx.last, tx.cancel = nil, nil, nil
 	close(tx.done)
 	tx.mu.Unlock()
 	if held {
