@@ -211,3 +211,33 @@ func TestAppendJSONStringAtEveryAlignment(t *testing.T) {
 		}
 	}
 }
+
+// The second of the last time is kept between times: every time in one attempt, in every order,
+// zone and fraction, is still written as encoding/json writes it.
+func TestAppendJSONTimesShareASecondCorrectly(t *testing.T) {
+	base := time.Date(2026, 12, 2, 1, 58, 7, 0, time.UTC)
+	zones := []*time.Location{time.UTC, time.Local, time.FixedZone("plus", 5*3600+30*60), time.FixedZone("minus", -8*3600),
+		time.FixedZone("odd", 3*3600+17), time.FixedZone("day", 24*3600)}
+	var times []time.Time
+	for _, ns := range []int{0, 1, 10, 100, 120000000, 999999999, 500000000, 7} {
+		for _, z := range zones {
+			times = append(times, base.Add(time.Duration(ns)).In(z), base.Add(time.Second+time.Duration(ns)).In(z))
+		}
+	}
+	times = append(times, time.Time{}, time.Now(), time.Date(10000, 1, 1, 0, 0, 0, 5, time.UTC), time.Date(0, 3, 1, 0, 0, 0, 5, time.UTC),
+		time.Date(-1, 3, 1, 0, 0, 0, 0, time.UTC), base)
+	for i := range times {
+		a := &Attempt{Start: times[i], End: times[(i+1)%len(times)]}
+		for _, m := range times[i:min(i+5, len(times))] {
+			a.Messages = append(a.Messages, Message{Time: m})
+		}
+		sameAsStd(t, a)
+	}
+	a := &Attempt{}
+	for _, tm := range times {
+		if tm.Year() >= 0 && tm.Year() <= 9999 && tm.Location().String() != "day" {
+			a.Messages = append(a.Messages, Message{Time: tm})
+		}
+	}
+	sameAsStd(t, a)
+}
