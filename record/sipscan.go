@@ -122,7 +122,10 @@ func scanHeader(m []byte, from, to int, s *headSpans, clSeen *bool, contentLen *
 	if colon < 0 {
 		return
 	}
-	k := bytes.TrimSpace(l[:colon])
+	k := l[:colon]
+	if !letter || colon == 0 || !plainEnd(k[colon-1]) {
+		k = bytes.TrimSpace(k)
+	}
 	if !letter {
 		s.slow = true // a key behind spaces: ParseHeadString's own reading is the exact one
 	}
@@ -160,6 +163,11 @@ func scanHeader(m []byte, from, to int, s *headSpans, clSeen *bool, contentLen *
 	rest := l[colon+1:]
 	off := from + colon + 1 + cap(rest) - cap(v) // TrimSpace returns a part of rest
 	*field = span{off, off + len(v)}
+}
+
+// plainEnd says a key ending in c has nothing for TrimSpace to take: c is ASCII and no space.
+func plainEnd(c byte) bool {
+	return c < 0x80 && c != ' ' && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r'
 }
 
 func ascii(b []byte) bool {
