@@ -279,15 +279,6 @@ func (e *jsonEnc) fail(err error) {
 
 const hexDigits = "0123456789abcdef"
 
-// jsonSafe are the ASCII bytes a JSON string holds as they are: one table look-up per byte of a SIP
-// message, the bulk of a record, rather than three comparisons.
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
 // appendJSONString quotes s as encoding/json does without HTML escaping: ", \ and control bytes
 // escaped, invalid UTF-8 as U+FFFD, and U+2028 and U+2029 escaped for JavaScript's sake.
 //
@@ -295,28 +286,38 @@ var jsonSafe = func() (t [utf8.RuneSelf]bool) {
 // nothing to escape is stored as it was read: one load and one store, rather than a search for the
 // next special byte and an append of the run before it for every CRLF of a message.
 func appendJSONString(b []byte, s string) []byte {
-	b = slices.Grow(b, len(s)+2) // room for every byte of s as it is; an escape grows b again
+	b = slices.Grow(b, len(s)+10) // every byte of s as it is, and a word's slack; an escape grows b again
 	b = append(b, '"')
 	for i := 0; ; {
 		for i+8 <= len(s) { // b has room for the eight bytes: they are stored before they are judged
 			x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
 			n := len(b)
 			binary.LittleEndian.PutUint64(b[n:n+8], x)
-			m := special(x)
-			if m != 0 {
+			if m := special(x); m != 0 {
 				k := bits.TrailingZeros64(m) / 8 // exact: false alarms only come after a true one
 				b, i = b[:n+k], i+k
-				break
+				goto escape
 			}
 			b, i = b[:n+8], i+8
 		}
-		for i < len(s) && s[i] < utf8.RuneSelf && jsonSafe[s[i]] { // the last few bytes
-			b = append(b, s[i])
-			i++
+		if r := len(s) - i; r > 0 { // the last few bytes, as one word too: zero bytes pad it
+			var x uint64
+			if len(s) >= 8 {
+				x = binary.LittleEndian.Uint64([]byte(s[len(s)-8:])) >> (64 - 8*r)
+			} else {
+				var w [8]byte
+				copy(w[:], s[i:])
+				x = binary.LittleEndian.Uint64(w[:])
+			}
+			n := len(b)
+			binary.LittleEndian.PutUint64(b[n:n+8], x)
+			k := min(bits.TrailingZeros64(special(x))/8, r) // a pad byte is a control byte: past r it is no escape
+			b, i = b[:n+k], i+k
 		}
 		if i >= len(s) {
 			return append(b, '"')
 		}
+	escape:
 		switch c := s[i]; {
 		case c >= utf8.RuneSelf:
 			var size int
@@ -329,7 +330,7 @@ func appendJSONString(b []byte, s string) []byte {
 			b = appendEscape(b, c)
 			i++
 		}
-		b = slices.Grow(b, len(s)-i+1)
+		b = slices.Grow(b, len(s)-i+9)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -192,6 +193,24 @@ func BenchmarkAppendJSON(b *testing.B) {
 			buf, _ = AppendJSON(buf[:0], &a)
 		}
 	})
+	b.Run("answered-call", func(b *testing.B) { // the record BenchmarkInboundCall's calls leave
+		line, err := os.ReadFile("testdata/answered-call.json")
+		if err != nil {
+			b.Fatal(err)
+		}
+		var a Attempt
+		if err := json.Unmarshal(line, &a); err != nil {
+			b.Fatal(err)
+		}
+		if got, _ := AppendJSON(nil, &a); !bytes.Equal(got, line) {
+			b.Fatalf("the record does not encode back to its line:\n%s", got)
+		}
+		b.ReportAllocs()
+		var buf []byte
+		for b.Loop() {
+			buf, _ = AppendJSON(buf[:0], &a)
+		}
+	})
 	b.Run("encoding-json", func(b *testing.B) {
 		b.ReportAllocs()
 		enc := json.NewEncoder(io.Discard)
@@ -240,4 +259,16 @@ func TestAppendJSONTimesShareASecondCorrectly(t *testing.T) {
 		}
 	}
 	sameAsStd(t, a)
+}
+
+// Strings shorter than a word, and the last bytes of longer ones, are read as one padded word.
+func TestAppendJSONShortStringsAndTails(t *testing.T) {
+	for n := range 18 {
+		for at := range n + 1 {
+			for _, special := range []string{"", `"`, `\`, "\x00", "\r\n", "\r", "\x7f", "\xff", "\u00e9", "\u2028"} {
+				s := strings.Repeat("a", at) + special + strings.Repeat("z", n-at)
+				sameAsStd(t, &Attempt{ID: s, Peer: s + s, Messages: []Message{{Raw: s, StartLine: "x" + s}}})
+			}
+		}
+	}
 }
