@@ -1,6 +1,7 @@
 package record
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,4 +129,33 @@ func FuzzFramesAgree(f *testing.F) {
 		}
 		sameFraming(t, stream, 1<<12)
 	})
+}
+
+// BenchmarkFrames frames and reads the head of the seven messages of the call in
+// testdata/answered-call.json, each arriving in one read, as the worker does.
+func BenchmarkFrames(b *testing.B) {
+	line, err := os.ReadFile("testdata/answered-call.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var a Attempt
+	if err := json.Unmarshal(line, &a); err != nil {
+		b.Fatal(err)
+	}
+	msgs := make([][]byte, len(a.Messages))
+	for i, m := range a.Messages {
+		msgs[i] = []byte(m.Raw)
+	}
+	var f Framer
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, m := range msgs {
+			for fr := range f.Frames(m) {
+				raw := string(fr.Msg) // the worker's one copy
+				if h := fr.Head(raw); h.CallID != a.CallID {
+					b.Fatalf("head %+v", h)
+				}
+			}
+		}
+	}
 }
