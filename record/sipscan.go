@@ -118,51 +118,128 @@ func scanHeader(m []byte, from, to int, s *headSpans, clSeen *bool, contentLen *
 		}
 	}
 	l := m[from:to]
-	colon := bytes.IndexByte(l, ':')
+	key, colon := canonicalKey(l)
 	if colon < 0 {
-		return
-	}
-	k := l[:colon]
-	if !letter || colon == 0 || !plainEnd(k[colon-1]) {
-		k = bytes.TrimSpace(k)
-	}
-	if !letter {
-		s.slow = true // a key behind spaces: ParseHeadString's own reading is the exact one
-	}
-	if !*clSeen && (equalFold(k, "Content-Length") || equalFold(k, "l")) {
-		*clSeen = true
-		if n, err := strconv.Atoi(string(bytes.TrimSpace(l[colon+1:]))); err == nil && n >= 0 {
-			*contentLen = n
+		if colon = bytes.IndexByte(l, ':'); colon < 0 {
+			return
 		}
-		return
-	}
-	var field *span
-	switch {
-	case equalFold(k, "Call-ID") || equalFold(k, "i"):
-		field = &s.callID
-	case equalFold(k, "CSeq"):
-		field = &s.cseq
-	case equalFold(k, "From") || equalFold(k, "f"):
-		field = &s.from
-	case equalFold(k, "To") || equalFold(k, "t"):
-		field = &s.to
-	default:
-		if !ascii(k) {
+		k := l[:colon]
+		if !letter || colon == 0 || !plainEnd(k[colon-1]) {
+			k = bytes.TrimSpace(k)
+		}
+		if !letter {
+			s.slow = true // a key behind spaces: ParseHeadString's own reading is the exact one
+		}
+		if key = keyOf(k); key == keyOther && !ascii(k) {
 			s.slow = true // strings.EqualFold folds ſ to s: such a key may still be CSeq
 		}
+	}
+	var field *span
+	switch key {
+	case keyContentLength:
+		if !*clSeen {
+			*clSeen = true
+			if n, err := strconv.Atoi(string(trimValue(l[colon+1:]))); err == nil && n >= 0 {
+				*contentLen = n
+			}
+		}
+		return
+	case keyCallID:
+		field = &s.callID
+	case keyCSeq:
+		field = &s.cseq
+	case keyFrom:
+		field = &s.from
+	case keyTo:
+		field = &s.to
+	default:
 		return
 	}
 	if field.to > 0 {
 		return // the first one counts
 	}
-	v := bytes.TrimSpace(l[colon+1:])
+	rest := l[colon+1:]
+	v := trimValue(rest)
 	if len(v) == 0 {
 		s.slow = true // ParseHeadString reads on to the next one
 		return
 	}
-	rest := l[colon+1:]
-	off := from + colon + 1 + cap(rest) - cap(v) // TrimSpace returns a part of rest
+	off := from + colon + 1 + cap(rest) - cap(v) // the trimmed value is a part of rest
 	*field = span{off, off + len(v)}
+}
+
+// The header keys the framer and the record read.
+const (
+	keyOther = iota
+	keyContentLength
+	keyCallID
+	keyCSeq
+	keyFrom
+	keyTo
+)
+
+// canonicalKey reads a line whose key is written as nearly every stack writes it, "Call-ID:" and
+// the like, with no search for the colon; colon is -1 for any other line.
+func canonicalKey(l []byte) (key, colon int) {
+	has := func(p string) bool { return len(l) >= len(p) && string(l[:len(p)]) == p }
+	switch {
+	case len(l) >= 2 && l[1] == ':':
+		switch l[0] {
+		case 'i':
+			return keyCallID, 1
+		case 'l':
+			return keyContentLength, 1
+		case 'f':
+			return keyFrom, 1
+		case 't':
+			return keyTo, 1
+		}
+	case has("Call-ID:"):
+		return keyCallID, len("Call-ID")
+	case has("CSeq:"):
+		return keyCSeq, len("CSeq")
+	case has("From:"):
+		return keyFrom, len("From")
+	case has("To:"):
+		return keyTo, len("To")
+	case has("Content-Length:"):
+		return keyContentLength, len("Content-Length")
+	case has("Contact:"):
+		return keyOther, len("Contact") // a key of its own: no field, and nothing to fall back for
+	case has("Content-Type:"):
+		return keyOther, len("Content-Type")
+	}
+	return keyOther, -1
+}
+
+// keyOf names a key found by the general path.
+func keyOf(k []byte) int {
+	switch {
+	case equalFold(k, "Content-Length") || equalFold(k, "l"):
+		return keyContentLength
+	case equalFold(k, "Call-ID") || equalFold(k, "i"):
+		return keyCallID
+	case equalFold(k, "CSeq"):
+		return keyCSeq
+	case equalFold(k, "From") || equalFold(k, "f"):
+		return keyFrom
+	case equalFold(k, "To") || equalFold(k, "t"):
+		return keyTo
+	}
+	return keyOther
+}
+
+// trimValue is bytes.TrimSpace for a value that starts with blanks and ends in a plain byte, as
+// nearly every value does, and bytes.TrimSpace itself otherwise.
+func trimValue(v []byte) []byte {
+	i := 0
+	for i < len(v) && (v[i] == ' ' || v[i] == '\t') {
+		i++
+	}
+	if i == len(v) || !plainEnd(v[i]) || !plainEnd(v[len(v)-1]) {
+		return bytes.TrimSpace(v)
+	}
+	return v[i:]
 }
 
 // plainEnd says a key ending in c has nothing for TrimSpace to take: c is ASCII and no space.

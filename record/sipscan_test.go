@@ -69,6 +69,9 @@ var tricky = []string{
 	"INFO sip:a SIP/2.0\r\nFrom: \"A\" <sips:a@from.lab:5061>\r\nTo: <sip:b@to.lab>\r\nCall-ID: \xff\xfe\r\nl: 0\r\n\r\n",
 	"REGISTER sip:a SIP/2.0\r\nVia: SIP/2.0/TLS h\r\n\tcontinued\r\nContent-Length: 0\r\n\r\n",
 	"\r\n\r\n",
+	"INVITE sip:a SIP/2.0\r\nCall-ID:\u00a0nbsp\u00a0\r\nCSeq:\t5 INVITE\t\r\nFrom:<sip:a@nospace.lab>\r\nTo: \r\nTo: <sip:b@second.lab>\r\nContent-Length:\v3\r\n\r\nabc",
+	"OPTIONS sip:a SIP/2.0\r\nContact:\r\nContent-Type:x\r\ni:compact\r\nl:0\r\nf:<sip:c@f.lab>\r\nt:<sip:d@t.lab> \r\n\r\n",
+	"BYE sip:a SIP/2.0\r\nCall-ID: lone\rcr\r\nCSeq: 7 BYE\x85\r\nFrom: <sip:a@b.lab>\u2003\r\nContent-Length: 0 \r\n\r\n",
 }
 
 func TestFramesAgreeWithNextViewAndParseHead(t *testing.T) {
