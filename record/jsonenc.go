@@ -346,6 +346,10 @@ func special(x uint64) uint64 {
 // appendRune writes the multi-byte character at the start of s: as it is, unless it is invalid
 // (U+FFFD) or U+2028 or U+2029, which JavaScript would take for line ends.
 func appendRune(b []byte, s string) ([]byte, int) {
+	if len(s) >= 3 && s[0] >= 0xe1 && s[0] <= 0xef && s[0] != 0xed && s[1]&0xc0 == 0x80 && s[2]&0xc0 == 0x80 &&
+		(s[0] != 0xe2 || s[1] != 0x80 || s[2]&0xfe != 0xa8) { // valid, and not U+2028 or U+2029: "→" in every conn
+		return append(b, s[0], s[1], s[2]), 3
+	}
 	r, size := utf8.DecodeRuneInString(s)
 	switch {
 	case r == utf8.RuneError && size == 1:

@@ -223,7 +223,8 @@ func BenchmarkAppendJSON(b *testing.B) {
 
 // Every byte that needs care, at every place in and around an eight-byte word.
 func TestAppendJSONStringAtEveryAlignment(t *testing.T) {
-	for _, special := range []string{`"`, `\`, "\x00", "\x1f", "\n", "\x7f", "\x80", "\xff", "\u00e9", "\u2028", "\U0001F600", " ", "~", "!", "#", "[", "]"} {
+	for _, special := range []string{`"`, `\`, "\x00", "\x1f", "\n", "\x7f", "\x80", "\xff", "\u00e9", "\u2028", "\U0001F600", " ", "~", "!", "#", "[", "]",
+		"\u2029", "\u2027", "\u2192", "\uffff", "\xed\xa0\x80", "\xe0\x80\x80", "\xe2\x80", "\xef\xbf"} {
 		for at := range 20 {
 			s := strings.Repeat("a", at) + special + strings.Repeat("b", 19-at)
 			sameAsStd(t, &Attempt{ID: s})
