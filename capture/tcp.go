@@ -2,6 +2,7 @@ package capture
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"net/netip"
 )
 
@@ -52,26 +53,36 @@ func appendSegment(b []byte, src, dst netip.AddrPort, seq, ack uint32, flags byt
 	return b
 }
 
-// sum adds b, as big-endian 16-bit words, to the one's-complement sum acc. It reads 32-bit words
-// into a 64-bit total, four times fewer steps over every payload byte: 2^16 and 2^32 are both 1
-// modulo 0xffff, so the folded total is the one the 16-bit sum gives (TestSumIsTheRFC1071Sum).
+// sum adds b, as big-endian 16-bit words, to the one's-complement sum acc. It adds 64-bit
+// little-endian words with the carry (two instructions a word once unrolled), then swaps the folded
+// total's bytes: 2^16 is 1 modulo 0xffff, so the wide sum folds to the 16-bit one, and that sum is
+// the same in either byte order but for a swap (RFC 1071, 2.B). TestSumIsTheRFC1071Sum holds it to
+// the plain 16-bit sum.
 func sum(acc uint32, b []byte) uint32 {
-	total := uint64(acc)
+	var s, c uint64
+	for len(b) >= 32 {
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[8:]), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[16:]), c)
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b[24:]), c)
+		b = b[32:]
+	}
 	for len(b) >= 8 {
-		total += uint64(binary.BigEndian.Uint32(b)) + uint64(binary.BigEndian.Uint32(b[4:]))
+		s, c = bits.Add64(s, binary.LittleEndian.Uint64(b), c)
 		b = b[8:]
 	}
-	if len(b) >= 4 {
-		total += uint64(binary.BigEndian.Uint32(b))
-		b = b[4:]
+	var tail uint64 // the last bytes, zero-padded: a lone last byte is the low half of its word here
+	for i := len(b) - 1; i >= 0; i-- {
+		tail = tail<<8 | uint64(b[i])
 	}
-	if len(b) >= 2 {
-		total += uint64(binary.BigEndian.Uint16(b))
-		b = b[2:]
+	s, c = bits.Add64(s, tail, c)
+	s, c = bits.Add64(s, 0, c)
+	s += c // a carry out of the last add leaves s small enough to take it
+	s = s&0xffffffff + s>>32
+	for s>>16 != 0 {
+		s = s&0xffff + s>>16
 	}
-	if len(b) == 1 {
-		total += uint64(b[0]) << 8
-	}
+	total := uint64(acc) + uint64(bits.ReverseBytes16(uint16(s)))
 	for total>>16 != 0 {
 		total = total&0xffff + total>>16
 	}

@@ -104,11 +104,12 @@ func (rr recordingResolver) note(ctx context.Context, l record.DNSLookup, err er
 
 // rcodeOf names the answer's rcode; a lookup that got no answer says why instead.
 func rcodeOf(err error) string {
+	if err == nil {
+		return "NOERROR" // before the targets below are declared: errors.As moves them to the heap
+	}
 	var le *labdns.LookupError
 	var rc labdns.RcodeError
 	switch {
-	case err == nil:
-		return "NOERROR"
 	case errors.As(err, &rc):
 		return (&rc).Error()[len("server answered "):]
 	case !errors.As(err, &le):

@@ -84,9 +84,8 @@ func (r *Recorder) handle(e event, b []byte) {
 		if e.out {
 			f = &e.c.out
 		}
-		f.Write(b)
-		for msg := f.NextView(); msg != nil; msg = f.NextView() {
-			r.sip(e.c, e.out, e.t, msg)
+		for fr := range f.Frames(b) {
+			r.sip(e.c, e.out, e.t, fr)
 		}
 	case evHandshake:
 		r.handshake(e)
@@ -137,9 +136,10 @@ func (r *Recorder) outboundAttempt(id string) *record.Attempt {
 }
 
 // sip files one whole SIP message under its attempt and sends it to HEP.
-func (r *Recorder) sip(c *connRec, out bool, t time.Time, msg []byte) {
+func (r *Recorder) sip(c *connRec, out bool, t time.Time, fr *record.Frame) {
+	msg := fr.Msg
 	raw := string(msg) // the one copy the record keeps; the head's strings are parts of it
-	h := record.ParseHeadString(raw)
+	h := fr.Head(raw)
 	m := record.Message{Time: t, Out: out, Conn: c.name, StartLine: h.StartLine, Raw: raw}
 	if r.hep != nil {
 		src, dst := c.remote, c.local

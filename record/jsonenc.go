@@ -1,8 +1,10 @@
 package record
 
 import (
+	"encoding/binary"
 	"errors"
 	"math/bits"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -27,6 +29,19 @@ func AppendJSON(b []byte, a *Attempt) ([]byte, error) {
 type jsonEnc struct {
 	b   []byte
 	err error
+	sec secondText // the last time's second: an attempt's times mostly share one
+}
+
+// secondText is one second of one location as RFC 3339 writes it: the date and time before the
+// fraction, and the zone after it.
+type secondText struct {
+	unix int64
+	loc  *time.Location
+	head [len("2006-01-02T15:04:05")]byte
+	zone [len("-07:00")]byte
+	nz   int
+	ok   bool // set once head and zone hold unix in loc
+	err  error
 }
 
 func (e *jsonEnc) attempt(a *Attempt) {
@@ -202,21 +217,58 @@ func (e *jsonEnc) time(k string, t time.Time) {
 }
 
 // timeValue is time.Time's MarshalJSON without its allocation: RFC 3339 with nanoseconds, refused
-// where RFC 3339 cannot say it (a year past 9999, a zone offset of a day or more).
+// where RFC 3339 cannot say it (a year past 9999, a zone offset of a day or more). Only a new second
+// is formatted by the time package; within it only the fraction is written here.
 func (e *jsonEnc) timeValue(t time.Time) {
-	e.b = append(e.b, '"')
-	n0 := len(e.b)
-	e.b = t.AppendFormat(e.b, time.RFC3339Nano)
-	num2 := func(b []byte) byte { return 10*(b[0]-'0') + (b[1] - '0') }
-	switch b := e.b; {
-	case b[n0+len("9999")] != '-':
-		e.fail(errors.New("record: a time's year is outside of range [0,9999]"))
-	case b[len(b)-1] != 'Z':
-		if c := b[len(b)-len("Z07:00")]; ('0' <= c && c <= '9') || num2(b[len(b)-len("07:00"):]) >= 24 {
-			e.fail(errors.New("record: a time's zone hour is outside of range [0,23]"))
-		}
+	if sec, loc := t.Unix(), t.Location(); !e.sec.ok || sec != e.sec.unix || loc != e.sec.loc {
+		e.sec = secondOf(t)
+	}
+	if e.sec.err != nil {
+		e.fail(e.sec.err)
 	}
 	e.b = append(e.b, '"')
+	e.b = append(e.b, e.sec.head[:]...)
+	if ns := t.Nanosecond(); ns != 0 {
+		e.b = appendFraction(e.b, ns)
+	}
+	e.b = append(e.b, e.sec.zone[:e.sec.nz]...)
+	e.b = append(e.b, '"')
+}
+
+// secondOf formats t's second through the time package and keeps the parts around the fraction.
+func secondOf(t time.Time) secondText {
+	s := secondText{unix: t.Unix(), loc: t.Location(), ok: true}
+	var buf [64]byte
+	b := t.Add(-time.Duration(t.Nanosecond())).AppendFormat(buf[:0], time.RFC3339Nano) // its second, no fraction
+	num2 := func(b []byte) byte { return 10*(b[0]-'0') + (b[1] - '0') }
+	switch {
+	case len(b) < len(s.head)+1 || b[len("9999")] != '-':
+		s.err = errors.New("record: a time's year is outside of range [0,9999]")
+		s.ok = false // not kept: the next time formats again, and fails again
+		return s
+	case b[len(b)-1] != 'Z':
+		if c := b[len(b)-len("Z07:00")]; ('0' <= c && c <= '9') || num2(b[len(b)-len("07:00"):]) >= 24 {
+			s.err = errors.New("record: a time's zone hour is outside of range [0,23]")
+		}
+	}
+	copy(s.head[:], b)
+	s.nz = copy(s.zone[:], b[len(s.head):])
+	return s
+}
+
+// appendFraction writes ".nnnnnnnnn" without its trailing zeros, as RFC3339Nano has it; ns > 0.
+func appendFraction(b []byte, ns int) []byte {
+	var d [10]byte
+	d[0] = '.'
+	for i := 9; i >= 1; i-- {
+		d[i] = byte('0' + ns%10)
+		ns /= 10
+	}
+	n := 10
+	for d[n-1] == '0' {
+		n--
+	}
+	return append(b, d[:n]...)
 }
 
 func (e *jsonEnc) fail(err error) {
@@ -227,66 +279,77 @@ func (e *jsonEnc) fail(err error) {
 
 const hexDigits = "0123456789abcdef"
 
-// jsonSafe are the ASCII bytes a JSON string holds as they are: one table look-up per byte of a SIP
-// message, the bulk of a record, rather than three comparisons.
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
 // appendJSONString quotes s as encoding/json does without HTML escaping: ", \ and control bytes
 // escaped, invalid UTF-8 as U+FFFD, and U+2028 and U+2029 escaped for JavaScript's sake.
+//
+// Eight bytes are read at a time, SIP running tens of bytes between the CRLFs, and a word with
+// nothing to escape is stored as it was read: one load and one store, rather than a search for the
+// next special byte and an append of the run before it for every CRLF of a message.
 func appendJSONString(b []byte, s string) []byte {
+	b = slices.Grow(b, len(s)+10) // every byte of s as it is, and a word's slack; an escape grows b again
 	b = append(b, '"')
-	start := 0
-	for i := nextSpecial(s, 0); i < len(s); i = nextSpecial(s, start) {
-		b = append(b, s[start:i]...)
+	for i := 0; ; {
+		for i+8 <= len(s) { // b has room for the eight bytes: they are stored before they are judged
+			x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+			n := len(b)
+			binary.LittleEndian.PutUint64(b[n:n+8], x)
+			if m := special(x); m != 0 {
+				k := bits.TrailingZeros64(m) / 8 // exact: false alarms only come after a true one
+				b, i = b[:n+k], i+k
+				goto escape
+			}
+			b, i = b[:n+8], i+8
+		}
+		if r := len(s) - i; r > 0 { // the last few bytes, as one word too: zero bytes pad it
+			var x uint64
+			if len(s) >= 8 {
+				x = binary.LittleEndian.Uint64([]byte(s[len(s)-8:])) >> (64 - 8*r)
+			} else {
+				var w [8]byte
+				copy(w[:], s[i:])
+				x = binary.LittleEndian.Uint64(w[:])
+			}
+			n := len(b)
+			binary.LittleEndian.PutUint64(b[n:n+8], x)
+			k := min(bits.TrailingZeros64(special(x))/8, r) // a pad byte is a control byte: past r it is no escape
+			b, i = b[:n+k], i+k
+		}
+		if i >= len(s) {
+			return append(b, '"')
+		}
+	escape:
 		switch c := s[i]; {
-		case c == '\r' && i+1 < len(s) && s[i+1] == '\n': // SIP's line end, the escape a record is full of
-			b = append(b, `\r\n`...)
-			start = i + 2
-		case c < utf8.RuneSelf:
-			b = appendEscape(b, c)
-			start = i + 1
-		default:
+		case c >= utf8.RuneSelf:
 			var size int
 			b, size = appendRune(b, s[i:])
-			start = i + size
+			i += size
+		case c == '\r' && i+1 < len(s) && s[i+1] == '\n': // SIP's line end, the escape a record is full of
+			b = append(b, `\r\n`...)
+			i += 2
+		default:
+			b = appendEscape(b, c)
+			i++
 		}
+		b = slices.Grow(b, len(s)-i+9)
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
-// nextSpecial is the index of the first byte from i on that is not printable ASCII other than " and
-// \, or len(s). It reads eight bytes at a time, SIP running tens of bytes between the CRLFs, with
-// the has-a-zero-byte trick: each byte of w that is a control byte, ", \ or past ASCII gets its
-// high bit set; false alarms only ever come after a true one, so the lowest bit set is exact.
-// (It is written out here, not called, so that it is inlined: this loop is most of a record's cost.)
-func nextSpecial(s string, i int) int {
+// special has the high bit set of every byte of the little-endian word x that is a control byte,
+// ", \ or past ASCII, and of none before the first such byte. Each term is a has-a-zero-byte test
+// without its usual "&^ x" mask: that mask only clears bytes past ASCII, which "| x" flags anyway,
+// and a borrow only runs from a byte already flagged into the ones above it.
+func special(x uint64) uint64 {
 	const ones, high = 0x0101010101010101, 0x8080808080808080
-	for ; i+8 <= len(s); i += 8 {
-		w := s[i : i+8]
-		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		quote, backslash := x^('"'*ones), x^('\\'*ones)
-		if m := ((x-0x20*ones)&^x | (quote-ones)&^quote | (backslash-ones)&^backslash | x) & high; m != 0 {
-			return i + bits.TrailingZeros64(m)/8
-		}
-	}
-	for ; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || !jsonSafe[c] {
-			return i
-		}
-	}
-	return i
+	return ((x - 0x20*ones) | (x ^ '"'*ones - ones) | (x ^ '\\'*ones - ones) | x) & high
 }
 
 // appendRune writes the multi-byte character at the start of s: as it is, unless it is invalid
 // (U+FFFD) or U+2028 or U+2029, which JavaScript would take for line ends.
 func appendRune(b []byte, s string) ([]byte, int) {
+	if len(s) >= 3 && s[0] >= 0xe1 && s[0] <= 0xef && s[0] != 0xed && s[1]&0xc0 == 0x80 && s[2]&0xc0 == 0x80 &&
+		(s[0] != 0xe2 || s[1] != 0x80 || s[2]&0xfe != 0xa8) { // valid, and not U+2028 or U+2029: "→" in every conn
+		return append(b, s[0], s[1], s[2]), 3
+	}
 	r, size := utf8.DecodeRuneInString(s)
 	switch {
 	case r == utf8.RuneError && size == 1:

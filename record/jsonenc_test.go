@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -192,6 +193,24 @@ func BenchmarkAppendJSON(b *testing.B) {
 			buf, _ = AppendJSON(buf[:0], &a)
 		}
 	})
+	b.Run("answered-call", func(b *testing.B) { // the record BenchmarkInboundCall's calls leave
+		line, err := os.ReadFile("testdata/answered-call.json")
+		if err != nil {
+			b.Fatal(err)
+		}
+		var a Attempt
+		if err := json.Unmarshal(line, &a); err != nil {
+			b.Fatal(err)
+		}
+		if got, _ := AppendJSON(nil, &a); !bytes.Equal(got, line) {
+			b.Fatalf("the record does not encode back to its line:\n%s", got)
+		}
+		b.ReportAllocs()
+		var buf []byte
+		for b.Loop() {
+			buf, _ = AppendJSON(buf[:0], &a)
+		}
+	})
 	b.Run("encoding-json", func(b *testing.B) {
 		b.ReportAllocs()
 		enc := json.NewEncoder(io.Discard)
@@ -204,10 +223,53 @@ func BenchmarkAppendJSON(b *testing.B) {
 
 // Every byte that needs care, at every place in and around an eight-byte word.
 func TestAppendJSONStringAtEveryAlignment(t *testing.T) {
-	for _, special := range []string{`"`, `\`, "\x00", "\x1f", "\n", "\x7f", "\x80", "\xff", "\u00e9", "\u2028", "\U0001F600", " ", "~", "!", "#", "[", "]"} {
+	for _, special := range []string{`"`, `\`, "\x00", "\x1f", "\n", "\x7f", "\x80", "\xff", "\u00e9", "\u2028", "\U0001F600", " ", "~", "!", "#", "[", "]",
+		"\u2029", "\u2027", "\u2192", "\uffff", "\xed\xa0\x80", "\xe0\x80\x80", "\xe2\x80", "\xef\xbf"} {
 		for at := range 20 {
 			s := strings.Repeat("a", at) + special + strings.Repeat("b", 19-at)
 			sameAsStd(t, &Attempt{ID: s})
+		}
+	}
+}
+
+// The second of the last time is kept between times: every time in one attempt, in every order,
+// zone and fraction, is still written as encoding/json writes it.
+func TestAppendJSONTimesShareASecondCorrectly(t *testing.T) {
+	base := time.Date(2026, 12, 2, 1, 58, 7, 0, time.UTC)
+	zones := []*time.Location{time.UTC, time.Local, time.FixedZone("plus", 5*3600+30*60), time.FixedZone("minus", -8*3600),
+		time.FixedZone("odd", 3*3600+17), time.FixedZone("day", 24*3600)}
+	var times []time.Time
+	for _, ns := range []int{0, 1, 10, 100, 120000000, 999999999, 500000000, 7} {
+		for _, z := range zones {
+			times = append(times, base.Add(time.Duration(ns)).In(z), base.Add(time.Second+time.Duration(ns)).In(z))
+		}
+	}
+	times = append(times, time.Time{}, time.Now(), time.Date(10000, 1, 1, 0, 0, 0, 5, time.UTC), time.Date(0, 3, 1, 0, 0, 0, 5, time.UTC),
+		time.Date(-1, 3, 1, 0, 0, 0, 0, time.UTC), base)
+	for i := range times {
+		a := &Attempt{Start: times[i], End: times[(i+1)%len(times)]}
+		for _, m := range times[i:min(i+5, len(times))] {
+			a.Messages = append(a.Messages, Message{Time: m})
+		}
+		sameAsStd(t, a)
+	}
+	a := &Attempt{}
+	for _, tm := range times {
+		if tm.Year() >= 0 && tm.Year() <= 9999 && tm.Location().String() != "day" {
+			a.Messages = append(a.Messages, Message{Time: tm})
+		}
+	}
+	sameAsStd(t, a)
+}
+
+// Strings shorter than a word, and the last bytes of longer ones, are read as one padded word.
+func TestAppendJSONShortStringsAndTails(t *testing.T) {
+	for n := range 18 {
+		for at := range n + 1 {
+			for _, special := range []string{"", `"`, `\`, "\x00", "\r\n", "\r", "\x7f", "\xff", "\u00e9", "\u2028"} {
+				s := strings.Repeat("a", at) + special + strings.Repeat("z", n-at)
+				sameAsStd(t, &Attempt{ID: s, Peer: s + s, Messages: []Message{{Raw: s, StartLine: "x" + s}}})
+			}
 		}
 	}
 }

@@ -11,23 +11,29 @@ import (
 // bounded: a stream that is not SIP is thrown away rather than kept. Its storage is reused: a
 // stream of small messages costs no allocation once it has grown to hold one.
 type Framer struct {
-	buf []byte // buf[r:] is what has not been framed yet
-	r   int
-	Max int // bytes buffered before giving up on the stream; 0: 1 MiB
+	buf   []byte // buf[r:] is what has not been framed yet
+	r     int
+	seen  int   // buf[r:r+seen] holds no blank line: an unfinished head is not searched again
+	frame Frame // what Frames yields, reused
+	Max   int   // bytes buffered before giving up on the stream; 0: 1 MiB
+}
+
+func (f *Framer) max() int {
+	if f.Max <= 0 {
+		return 1 << 20
+	}
+	return f.Max
 }
 
 // Write adds bytes received in order. It invalidates the views NextView returned.
 func (f *Framer) Write(b []byte) {
-	max := f.Max
-	if max <= 0 {
-		max = 1 << 20
-	}
+	max := f.max()
 	if f.r > 0 && (f.r == len(f.buf) || cap(f.buf)-len(f.buf) < len(b)) {
 		n := copy(f.buf, f.buf[f.r:])
 		f.buf, f.r = f.buf[:n], 0
 	}
 	if len(f.buf)-f.r+len(b) > max {
-		f.buf, f.r = f.buf[:0], 0
+		f.buf, f.r, f.seen = f.buf[:0], 0, 0
 		return
 	}
 	f.buf = append(f.buf, b...)
@@ -58,6 +64,7 @@ func (f *Framer) NextView() []byte {
 		return nil
 	}
 	f.r += n
+	f.seen = 0
 	return rest[:n:n]
 }
 
