@@ -3,6 +3,7 @@ package edge
 import (
 	"bufio"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,4 +100,45 @@ func TestCallPathWaitingDecisionDoesNotHoldTheConnection(t *testing.T) {
 	if startLine(final) != "SIP/2.0 504 Server time-out" || !strings.HasPrefix(header(final, "ms-diagnostics"), "1008;") {
 		t.Fatalf("third answer %q, want the INVITE's 504 with 1008", final)
 	}
+}
+
+// The call path cuts the stream itself: a message split across TLS records (reads) is handled
+// once whole, messages for sipgo still reach it, and a keep-alive ping still gets its pong.
+func TestCallPathFramesTheStream(t *testing.T) {
+	e := startEdge(t, withZones(acanoCorrect))
+	cert := e.issue(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"})
+	inv := rawInvite(refusedFrom, "Content-Type: application/sdp\r\n", "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n")
+
+	t.Run("split across records", func(t *testing.T) {
+		p := e.rawPeer(t, cert)
+		head := strings.Index(inv, "\r\n\r\n")
+		for _, part := range []string{inv[:20], inv[20 : head+2], inv[head+2 : head+6], inv[head+6 : len(inv)-3], inv[len(inv)-3:]} {
+			p.send(part) // each write is its own TLS record, so its own read at the Edge
+			time.Sleep(5 * time.Millisecond)
+		}
+		if got := p.outcome(2 * time.Second); got != "504" {
+			t.Fatalf("answer %s, want 504", got)
+		}
+	})
+	t.Run("ping, then an OPTIONS and an INVITE in one record", func(t *testing.T) {
+		p := e.rawPeer(t, cert)
+		p.send("\r\n\r\n")
+		_ = p.c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if pong, err := p.br.Peek(2); err != nil || string(pong) != "\r\n" {
+			t.Fatalf("pong %q %v", pong, err)
+		}
+		_, _ = p.br.Discard(2)
+		options := strings.NewReplacer("INVITE sip:", "OPTIONS sip:", "1 INVITE", "1 OPTIONS", "z9hG4bK777777777777", "z9hG4bK999999999999").
+			Replace(rawInvite(refusedFrom, "", ""))
+		p.send(options + inv)
+		var got []string
+		for range 2 {
+			msg := readAnswer(t, p.br)
+			got = append(got, header(msg, "CSeq")+" "+startLine(msg))
+		}
+		slices.Sort(got)
+		if want := []string{"1 INVITE SIP/2.0 504 Server time-out", "1 OPTIONS SIP/2.0 504 Server time-out"}; !slices.Equal(got, want) {
+			t.Fatalf("answers %q, want %q", got, want)
+		}
+	})
 }
