@@ -14,7 +14,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/edgesim/edgesim/certs"
-	"github.com/edgesim/edgesim/config"
 	"github.com/edgesim/edgesim/edge/policy"
 	"github.com/edgesim/edgesim/labdns"
 	"github.com/edgesim/edgesim/metrics"
@@ -198,25 +197,13 @@ func BenchmarkInboundLoad(b *testing.B) {
 }
 
 // startRecordingAll is the Edge with recording and every output on: pcapng, key log, HEP to a local
-// UDP socket, JSONL and metrics, all files in b.TempDir(). Its peers' certificates come from its own lab CA, like e's.
+// UDP socket, JSONL and metrics, all files in b.TempDir(). Its peers' certificates come from its own
+// lab CA, like e's. The HEP sink never reads: an HEP receiver is another process (sngrep, Homer),
+// and reading here would bill its receive calls to the Edge; its full buffer drops packets in the
+// kernel, after the Edge has paid for every send.
 func startRecordingAll(b *testing.B, labDir string) string {
-	b.Helper()
-	dir := b.TempDir()
-	sink, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	// The sink never reads: an HEP receiver is another process (sngrep, Homer), and reading here
-	// would bill its receive calls to the Edge. Its full buffer drops packets in the kernel, after
-	// the Edge has paid for every send.
-	b.Cleanup(func() { _ = sink.Close() })
-	rec, err := NewRecorder(RecordOptions{PCAPNG: filepath.Join(dir, "b.pcapng"), KeyLog: filepath.Join(dir, "keys"),
-		HEP: "udp:" + sink.LocalAddr().String(), JSONL: filepath.Join(dir, "a.jsonl"), Metrics: metrics.New("bench"), Logger: zerolog.Nop()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = rec.Close() })
-	e := startEdgeWith(b, zerolog.Nop(), ServiceOptions{Recorder: rec}, withZones(acanoCorrect),
-		func(c *config.Config) { c.Lab.Dir = labDir }) // the same lab CA, so e's peers are trusted
-	return e.addr
+	return startRecordingWith(b, labDir, func(o *RecordOptions, dir, hep string) {
+		o.PCAPNG, o.KeyLog, o.HEP = filepath.Join(dir, "b.pcapng"), filepath.Join(dir, "keys"), hep
+		o.JSONL, o.Metrics = filepath.Join(dir, "a.jsonl"), metrics.New("bench")
+	})
 }

@@ -76,8 +76,8 @@ func BenchmarkRecordingOutputs(b *testing.B) {
 	}
 }
 
-// startRecordingWith is startRecordingAll with the outputs set chooses, in b.TempDir(); HEP goes to
-// a UDP socket that never reads, as there.
+// startRecordingWith is the Edge recording to the outputs set chooses, in b.TempDir(); HEP goes to
+// a UDP socket that never reads (see startRecordingAll). Peers' certificates come from labDir's CA.
 func startRecordingWith(b *testing.B, labDir string, set func(o *RecordOptions, dir, hep string)) string {
 	b.Helper()
 	dir := b.TempDir()

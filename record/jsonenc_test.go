@@ -194,14 +194,7 @@ func BenchmarkAppendJSON(b *testing.B) {
 		}
 	})
 	b.Run("answered-call", func(b *testing.B) { // the record BenchmarkInboundCall's calls leave
-		line, err := os.ReadFile("testdata/answered-call.json")
-		if err != nil {
-			b.Fatal(err)
-		}
-		var a Attempt
-		if err := json.Unmarshal(line, &a); err != nil {
-			b.Fatal(err)
-		}
+		a, line := answeredCall(b)
 		if got, _ := AppendJSON(nil, &a); !bytes.Equal(got, line) {
 			b.Fatalf("the record does not encode back to its line:\n%s", got)
 		}
@@ -272,4 +265,18 @@ func TestAppendJSONShortStringsAndTails(t *testing.T) {
 			}
 		}
 	}
+}
+
+// answeredCall is the record one call of BenchmarkInboundCall leaves, and its JSON line.
+func answeredCall(b *testing.B) (Attempt, []byte) {
+	b.Helper()
+	line, err := os.ReadFile("testdata/answered-call.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var a Attempt
+	if err := json.Unmarshal(line, &a); err != nil {
+		b.Fatal(err)
+	}
+	return a, line
 }

@@ -1,7 +1,6 @@
 package record
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,14 +136,7 @@ func FuzzFramesAgree(f *testing.F) {
 // BenchmarkFrames frames and reads the head of the seven messages of the call in
 // testdata/answered-call.json, each arriving in one read, as the worker does.
 func BenchmarkFrames(b *testing.B) {
-	line, err := os.ReadFile("testdata/answered-call.json")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var a Attempt
-	if err := json.Unmarshal(line, &a); err != nil {
-		b.Fatal(err)
-	}
+	a, _ := answeredCall(b)
 	msgs := make([][]byte, len(a.Messages))
 	for i, m := range a.Messages {
 		msgs[i] = []byte(m.Raw)

@@ -113,17 +113,8 @@ func startParts(addr string, n, per int) ([]*part, error) {
 
 // startPart runs a child for connections first … first+count-1 and waits (bounded) for its tally.
 func startPart(addr string, first, count int) (*part, error) {
-	cmd := exec.Command(os.Args[0], "flood-part", "-addr", addr, "-first", strconv.Itoa(first), "-n", strconv.Itoa(count))
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
+	cmd, stdin, stdout, err := startChild("flood-part", "-addr", addr, "-first", strconv.Itoa(first), "-n", strconv.Itoa(count))
 	if err != nil {
-		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
 	p := &part{cmd: cmd, stdin: stdin}
@@ -189,4 +180,23 @@ func floodPart(addr string, first, n int) error {
 func dialSilent(addr string, i int) (net.Conn, error) {
 	d := net.Dialer{LocalAddr: sourceFor(i), Timeout: 2 * time.Second}
 	return d.Dial("tcp", addr)
+}
+
+// startChild runs this program again as a child in mode with args, its stdin and stdout piped to
+// the caller (which tells it when to let go and reads its tally) and its stderr shared.
+func startChild(mode string, args ...string) (*exec.Cmd, io.WriteCloser, io.ReadCloser, error) {
+	cmd := exec.Command(os.Args[0], append([]string{mode}, args...)...)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, nil, err
+	}
+	return cmd, stdin, stdout, nil
 }

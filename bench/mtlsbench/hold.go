@@ -75,18 +75,9 @@ type holdPart struct {
 }
 
 func startHoldPart(addr string, f tlsFlags, first, count int) (*holdPart, error) {
-	cmd := exec.Command(os.Args[0], "hold-part", "-addr", addr, "-cert", f.cert, "-key", f.key, "-ca", f.ca,
+	cmd, stdin, stdout, err := startChild("hold-part", "-addr", addr, "-cert", f.cert, "-key", f.key, "-ca", f.ca,
 		"-servername", f.serverName, "-first", strconv.Itoa(first), "-n", strconv.Itoa(count))
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
 	p := &holdPart{cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout), n: count}

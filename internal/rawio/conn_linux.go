@@ -65,24 +65,7 @@ func (s *rawSock) Read(b []byte) (int, error) {
 }
 
 func (s *rawSock) Write(b []byte) (int, error) {
-	done := 0
-	var errno syscall.Errno
-	err := s.rc.Write(func(fd uintptr) bool {
-		for done < len(b) {
-			r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[done])), uintptr(len(b)-done))
-			switch e {
-			case 0:
-				done += int(r)
-			case syscall.EINTR:
-			case syscall.EAGAIN:
-				return false // the rest when the socket can take it
-			default:
-				errno = e
-				return true
-			}
-		}
-		return true
-	})
+	done, errno, err := writeAll(s.rc, b)
 	switch {
 	case err != nil:
 		return done, s.opError("write", err)
@@ -114,22 +97,7 @@ type rawFile struct {
 }
 
 func (w *rawFile) Write(b []byte) (int, error) {
-	done := 0
-	var errno syscall.Errno
-	err := w.rc.Write(func(fd uintptr) bool {
-		for done < len(b) {
-			r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[done])), uintptr(len(b)-done))
-			switch e {
-			case 0:
-				done += int(r)
-			case syscall.EINTR:
-			default:
-				errno = e
-				return true
-			}
-		}
-		return true
-	})
+	done, errno, err := writeAll(w.rc, b)
 	switch {
 	case err != nil:
 		return done, &os.PathError{Op: "write", Path: w.f.Name(), Err: err}
@@ -137,4 +105,26 @@ func (w *rawFile) Write(b []byte) (int, error) {
 		return done, &os.PathError{Op: "write", Path: w.f.Name(), Err: errno}
 	}
 	return done, nil
+}
+
+// writeAll writes all of b through rc, a raw write at a time. A socket that cannot take more
+// (EAGAIN) makes rc wait in the poller for the rest; a regular file never says so.
+func writeAll(rc syscall.RawConn, b []byte) (done int, errno syscall.Errno, err error) {
+	err = rc.Write(func(fd uintptr) bool {
+		for done < len(b) {
+			r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[done])), uintptr(len(b)-done))
+			switch e {
+			case 0:
+				done += int(r)
+			case syscall.EINTR:
+			case syscall.EAGAIN:
+				return false
+			default:
+				errno = e
+				return true
+			}
+		}
+		return true
+	})
+	return done, errno, err
 }
