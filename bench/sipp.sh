@@ -9,6 +9,10 @@ set -euo pipefail
 RATE=${RATE:-200}
 CALLS=${CALLS:-1000}
 UAS_PORT=${UAS_PORT:-15081}
+# SIPp sets its sockets' buffers to -buff_size (64 KiB by default), which turns off the kernel's
+# autotuning: at 3000 answered calls/s its TLS then meets a full send buffer ("cong" in its TLS
+# errors) and drops the connection. A 1 MiB buffer, for the load and the reference alike.
+SIPP_BUF=${SIPP_BUF:-1048576}
 if ! SIPP=${SIPP:-$(command -v sipp)}; then
 	cat <<'HOW'
 sipp: not on PATH; skipping the SIPp comparisons. Debian's sip-tester is built without TLS.
@@ -37,7 +41,7 @@ uas_xml 200 >"$SC/uas-answered.xml"
 load() {
 	local name=$1 port=$2 rc=0
 	(cd "$WORK" && "$SIPP" -t l1 -tls_cert "$WORK/peer.pem" -tls_key "$WORK/peer.key" \
-		-sf "$SC/uac-$name.xml" -r "$RATE" -m "$CALLS" -l 1000 -timeout 60s -i 127.0.0.1 \
+		-sf "$SC/uac-$name.xml" -r "$RATE" -m "$CALLS" -l 1000 -timeout 60s -i 127.0.0.1 -buff_size "$SIPP_BUF" \
 		-nostdin -trace_stat -stf "$WORK/stat-$name-$port.csv" "127.0.0.1:$port" \
 		>"$WORK/uac-$name-$port.out" 2>&1) || rc=$?
 	echo "$rc"
@@ -48,7 +52,7 @@ load() {
 reference() {
 	local name=$1 port=$2
 	(cd "$WORK" && exec "$SIPP" -t l1 -tls_cert "$WORK/lab/edge.pem" -tls_key "$WORK/lab/edge.key" \
-		-sf "$SC/uas-$name.xml" -timeout 60s -i 127.0.0.1 -p "$port" -nostdin \
+		-sf "$SC/uas-$name.xml" -timeout 60s -i 127.0.0.1 -p "$port" -nostdin -buff_size "$SIPP_BUF" \
 		>"$WORK/uas-$name.out" 2>&1) &
 	local uas=$!
 	PIDS+=("$uas")

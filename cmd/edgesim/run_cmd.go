@@ -15,6 +15,7 @@ import (
 
 	"github.com/edgesim/edgesim/certs"
 	"github.com/edgesim/edgesim/edge"
+	"github.com/edgesim/edgesim/internal/gctune"
 	"github.com/edgesim/edgesim/scenarios"
 )
 
@@ -67,6 +68,9 @@ func (a *app) runEdge(c *cobra.Command, rf *recordFlags, scenarioArg string) err
 	if err != nil {
 		return err
 	}
+	gcCtx, stopGC := context.WithCancel(a.ctx)
+	defer stopGC()
+	gctune.Run(gcCtx) // a long-running Edge: fewer collections over its small heap (internal/gctune)
 	rec, err := edge.OpenRecording(cfg, readVersionInfo().Version, log)
 	if err != nil {
 		return usageErr(err)
