@@ -58,8 +58,9 @@ func leanMethod(line []byte) bool {
 var leanMethods = [...]string{"INVITE ", "ACK ", "BYE ", "CANCEL "}
 
 // handle takes one whole request that came over ec. It reports false for a request it leaves to
-// sipgo, which then gets the bytes as they were. It runs on ec's reader: it never blocks; an
-// INVITE, whose decision may wait for DNS, is handled on a worker.
+// sipgo, which then gets the bytes as they were. It runs on ec's reader and never waits: an INVITE
+// is decided there unless its decision needs a DNS server or its call rings (edge.answer_delay),
+// and then it is handled on a worker.
 func (p *leanPath) handle(ec *edgeConn, req *sip.Request) bool {
 	key, ok := txKey(ec, req, "")
 	if !ok {
@@ -70,7 +71,7 @@ func (p *leanPath) handle(ec *edgeConn, req *sip.Request) bool {
 		if tx := p.lookup(key); tx != nil && tx.acked(req) {
 			return true
 		}
-		p.run(ec, req, "") // the ACK of a 2xx, for the dialog
+		p.run(ec, req) // the ACK of a 2xx, for the dialog
 	case sip.CANCEL:
 		ikey, _ := txKey(ec, req, sip.INVITE)
 		if tx := p.lookup(ikey); tx != nil {
@@ -79,7 +80,7 @@ func (p *leanPath) handle(ec *edgeConn, req *sip.Request) bool {
 			tx.cancelled(req)
 			return true
 		}
-		p.run(ec, req, "")
+		p.run(ec, req)
 	case sip.INVITE:
 		if tx := p.lookup(key); tx != nil {
 			tx.retransmitted()
@@ -105,15 +106,15 @@ func (p *leanPath) handle(ec *edgeConn, req *sip.Request) bool {
 			tx.handlerReturned()
 		})
 	default:
-		p.run(ec, req, "")
+		p.run(ec, req)
 	}
 	return true
 }
 
-// run handles a request whose handler never waits (ACK, BYE, CANCEL) here, on the reader.
-func (p *leanPath) run(ec *edgeConn, req *sip.Request, key string) {
+// run handles a request whose handler never waits (ACK, BYE, CANCEL) here, on the reader. Its
+// transaction is in no table: it ends with the handler, as sipgo's does on a reliable transport.
+func (p *leanPath) run(ec *edgeConn, req *sip.Request) {
 	tx := newLeanTx(p, ec, req)
-	tx.key = key
 	p.handlers[req.Method](req, tx)
 	tx.handlerReturned()
 }

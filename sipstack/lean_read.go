@@ -112,8 +112,10 @@ func (c *edgeConn) leanFrame(p *leanPath, in []byte, out *leanOut) []byte {
 				return nil
 			}
 			f.total = f.head + cl
-			if f.total > p.max {
-				f.pass = true // sipgo refuses it as too large
+			if f.total > p.max { // sipgo refuses it as too large and closes: its framing from now on
+				out.emit(msg[f.sent:])
+				f.off = true
+				return nil
 			}
 		}
 		if len(msg) < f.total {

@@ -107,7 +107,7 @@ func (tx *leanTx) Respond(res *sip.Response) error {
 	tx.mu.Unlock()
 	if err != nil {
 		tx.terminate(fmt.Errorf("%w. %w", err, sip.ErrTransactionTransport))
-		return tx.err
+		return tx.Err()
 	}
 	if final {
 		tx.terminate(sip.ErrTransactionTerminated) // Timer J is zero on a reliable transport
