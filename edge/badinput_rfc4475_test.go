@@ -35,7 +35,7 @@ func tortureRows() []tortureRow {
 		{"esc02", "3.1.1.5", "501", "", "RE%47IST%45R is an unknown method, not REGISTER"},
 		{"lwsdisp", "3.1.1.6", "504", "", "no LWS between display name and <"},
 		{"longreq", "3.1.1.7", "504", "", "long values everywhere"},
-		{"dblreq", "3.1.1.8", "504|close", "405", "the CRLF before the INVITE is nothing (RFC 3261 §7.5); the INVITE, framed by its Content-Length 150, is answered before sipgo reads the REGISTER ahead of it (or, when its decision waits for DNS, races the close), then the 5 bytes past that length (\"C\" is no start line) lose the framing and sipgo closes before its 405"},
+		{"dblreq", "3.1.1.8", "504|405|close", "405", "the CRLF before the INVITE is nothing (RFC 3261 §7.5); the INVITE, framed by its Content-Length 150, is answered before sipgo reads the REGISTER ahead of it, then the 5 bytes past that length (\"C\" is no start line) lose the framing and sipgo closes; when the INVITE's decision waits for DNS (the namespace's resolver), its 504 and the REGISTER's 405 race that close"},
 		{"semiuri", "3.1.1.9", "504", "", "a semicolon in the user part"},
 		{"transports", "3.1.1.10", "504", "", "Vias of many transports: answered on the delivering connection"},
 		{"mpart01", "3.1.1.11", "504", "", "a multipart body"},
