@@ -142,3 +142,26 @@ func TestCallPathFramesTheStream(t *testing.T) {
 		}
 	})
 }
+
+// A CANCEL of an INVITE already refused, before its ACK, matches the transaction: 200 to the
+// CANCEL and nothing more for the INVITE (RFC 3261 §9.2); one of no transaction gets 481.
+func TestCallPathCancelAfterTheFinalAnswer(t *testing.T) {
+	e := startEdge(t, withZones(acanoCorrect))
+	p := e.rawPeer(t, e.issue(certs.IssuerLab, certs.LeafRequest{CommonName: "vcse.acano.steven.lab"}))
+	p.send(rawInvite(refusedFrom, "", ""))
+	if got := p.outcome(2 * time.Second); got != "504" {
+		t.Fatalf("INVITE answered %s, want 504", got)
+	}
+	cancel := strings.NewReplacer("INVITE sip:", "CANCEL sip:", "1 INVITE", "1 CANCEL").Replace(rawInvite(refusedFrom, "", ""))
+	p.send(cancel)
+	if got := p.outcome(2 * time.Second); got != "200" {
+		t.Fatalf("CANCEL of the refused INVITE answered %s, want 200", got)
+	}
+	p.send(strings.Replace(cancel, "z9hG4bK777777777777", "z9hG4bK666666666666", 1))
+	if got := p.outcome(2 * time.Second); got != "481" {
+		t.Fatalf("CANCEL of no transaction answered %s, want 481", got)
+	}
+	if got := p.outcome(300 * time.Millisecond); got != "none" {
+		t.Fatalf("a further answer: %s", got)
+	}
+}
