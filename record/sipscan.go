@@ -164,8 +164,19 @@ func scanHeader(m []byte, from, to int, s *headSpans, clSeen *bool, contentLen *
 		s.slow = true // ParseHeadString reads on to the next one
 		return
 	}
+	if field == &s.cseq && !hasMethod(v) {
+		s.slow = true // no method after the number: ParseHeadString takes a later CSeq too
+		return
+	}
 	off := from + colon + 1 + cap(rest) - cap(v) // the trimmed value is a part of rest
 	*field = span{off, off + len(v)}
+}
+
+// hasMethod reports a CSeq value with something after its number, as ParseHeadString reads it:
+// the text after the first space, trimmed, is not empty.
+func hasMethod(v []byte) bool {
+	i := bytes.IndexByte(v, ' ')
+	return i >= 0 && len(bytes.TrimSpace(v[i+1:])) > 0
 }
 
 // The header keys the framer and the record read.
