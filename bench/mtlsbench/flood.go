@@ -93,10 +93,8 @@ func perProcess() int {
 
 // part is one child holding connections until its standard input closes.
 type part struct {
-	cmd          *exec.Cmd
-	stdin        io.WriteCloser
+	child
 	open, failed int
-	released     bool
 }
 
 func startParts(addr string, n, per int) ([]*part, error) {
@@ -117,7 +115,7 @@ func startPart(addr string, first, count int) (*part, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &part{cmd: cmd, stdin: stdin}
+	p := &part{child: child{cmd: cmd, stdin: stdin}}
 	tally := make(chan string, 1)
 	go func() {
 		line, _ := bufio.NewReader(stdout).ReadString('\n')
@@ -136,14 +134,21 @@ func startPart(addr string, first, count int) (*part, error) {
 	return p, nil
 }
 
+// child is a running child of startChild.
+type child struct {
+	cmd      *exec.Cmd
+	stdin    io.WriteCloser
+	released bool
+}
+
 // release closes the child's input, which makes it close its connections and exit, and waits.
-func (p *part) release() {
-	if p.released {
+func (c *child) release() {
+	if c.released {
 		return
 	}
-	p.released = true
-	_ = p.stdin.Close()
-	_ = p.cmd.Wait()
+	c.released = true
+	_ = c.stdin.Close()
+	_ = c.cmd.Wait()
 }
 
 // floodPart is the child: it opens its connections, reports "open N failed M", holds them until

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,11 +66,9 @@ type tlsFlags struct{ cert, key, ca, serverName string }
 // holdPart is one child holding connections; it answers "open N failed M" once, then one
 // "answered OK of N" per line "again" on its input, and closes everything when its input ends.
 type holdPart struct {
-	cmd      *exec.Cmd
-	stdin    io.WriteCloser
-	out      *bufio.Reader
-	n, ok    int
-	released bool
+	child
+	out   *bufio.Reader
+	n, ok int
 }
 
 func startHoldPart(addr string, f tlsFlags, first, count int) (*holdPart, error) {
@@ -80,7 +77,7 @@ func startHoldPart(addr string, f tlsFlags, first, count int) (*holdPart, error)
 	if err != nil {
 		return nil, err
 	}
-	p := &holdPart{cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout), n: count}
+	p := &holdPart{child: child{cmd: cmd, stdin: stdin}, out: bufio.NewReader(stdout), n: count}
 	line, err := p.line(5 * time.Minute)
 	if err != nil {
 		p.release()
@@ -126,15 +123,6 @@ func (p *holdPart) again() (int, error) {
 		return 0, fmt.Errorf("tally %q: %w", line, err)
 	}
 	return ok, nil
-}
-
-func (p *holdPart) release() {
-	if p.released {
-		return
-	}
-	p.released = true
-	_ = p.stdin.Close()
-	_ = p.cmd.Wait()
 }
 
 // holdPartMain is the child: connections first … first+n-1, each from its own loopback source.
