@@ -133,10 +133,14 @@ func (s *Server) tick(d *dialog, now time.Time) time.Time {
 		next := minTime(t.resendAt, giveUp)
 		d.mu.Unlock()
 		if resend != nil {
-			// WriteResponse only finds a live connection in the pool; it never dials (see nodial.go).
-			if err := s.srv.WriteResponse(resend); err != nil {
-				s.log.Debug().Err(err).Msg("200 retransmission failed")
-			}
+			// Off the clock's goroutine: a peer that stopped reading holds a write up to its timeout,
+			// and the clock keeps every other dialog's time. WriteResponse only finds a live
+			// connection in the pool; it never dials (see nodial.go).
+			go func() {
+				if err := s.srv.WriteResponse(resend); err != nil {
+					s.log.Debug().Err(err).Msg("200 retransmission failed")
+				}
+			}()
 		}
 		return next
 	}
