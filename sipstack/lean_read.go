@@ -17,10 +17,26 @@ type leanFramer struct {
 	sent    int
 	head    int // past the blank line ending its headers; 0 until found
 	total   int // its whole length, once head is known
+	scanned int // how much of it has been searched for the end of the start line or of the headers
 	off     bool
 }
 
-func (f *leanFramer) next() { f.started, f.pass, f.sent, f.head, f.total = false, false, 0, 0, 0 }
+func (f *leanFramer) next() {
+	f.started, f.pass, f.sent, f.head, f.total, f.scanned = false, false, 0, 0, 0, 0
+}
+
+// find is bytes.Index(msg, sep) that picks up where the last search of this message stopped: a
+// peer sending a byte a record must not make every read search the whole message again.
+func (f *leanFramer) find(msg, sep []byte) int {
+	from := max(0, f.scanned-len(sep)+1)
+	i := bytes.Index(msg[from:], sep)
+	if i < 0 {
+		f.scanned = len(msg)
+		return -1
+	}
+	f.scanned = 0
+	return from + i
+}
 
 // leanOut writes what goes on to sipgo into the reader's buffer b, and past its end into the
 // connection's overflow, which the following Reads hand over first.
@@ -93,14 +109,14 @@ func (c *edgeConn) leanFrame(p *leanPath, in []byte, out *leanOut) []byte {
 			}
 			// CRLFs before a start line are nothing (RFC 3261 §7.5); sipgo skips them too.
 			msg, start = msg[k:], start+k
-			e := bytes.IndexByte(msg, '\n')
+			e := f.find(msg, []byte("\n"))
 			if e < 0 {
 				break
 			}
 			f.started, f.pass = true, !leanMethod(msg[:e])
 		}
 		if f.head == 0 {
-			h := bytes.Index(msg, crlfcrlf)
+			h := f.find(msg, crlfcrlf)
 			if h < 0 {
 				break
 			}
