@@ -69,49 +69,14 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 			s.replyMalformed(req, tx, name)
 			return
 		}
-		// sipgo itself only insists on Via and CSeq; every handler here relies on these too.
-		if missing := missingHeader(req); missing != "" {
+		if status, reason, field, value := requestFault(req); status != 0 {
 			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", LogText(string(req.Method))).Str("missing", missing).Msg(MsgMalformed)
-				s.reply(req, tx, 0, 400, "Bad Request - Missing "+missing, nil)
-			}
-			return
-		}
-		// RFC 3261 §8.1.1.5: the CSeq method matches the request's; sipgo keys transactions on it.
-		if m := req.CSeq().MethodName; m != req.Method && !caseOnlyOfUnknown(m, req.Method) {
-			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", LogText(string(req.Method))).Str("cseq", LogText(req.CSeq().Value())).Msg(MsgMalformed)
-				s.reply(req, tx, 0, 400, "Bad Request - CSeq method does not match", nil)
-			}
-			return
-		}
-		if dup := duplicateHeader(req); dup != "" {
-			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", LogText(string(req.Method))).Str("duplicate", dup).Msg(MsgMalformed)
-				s.reply(req, tx, 0, 400, "Bad Request - Duplicate "+dup, nil)
-			}
-			return
-		}
-		// RFC 3261 §8.2.2.1: a Request-URI scheme the Edge does not serve gets 416 (RFC 4475 unkscm).
-		if !servedScheme(req.Recipient.Scheme) {
-			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", LogText(string(req.Method))).Msg(MsgMalformed)
-				s.reply(req, tx, 0, 416, "Unsupported URI Scheme", nil)
-			}
-			return
-		}
-		// RFC 3261 §19.1.1: a URI's headers are not allowed in a Request-URI (RFC 4475 escruri).
-		if len(req.Recipient.Headers) > 0 {
-			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", LogText(string(req.Method))).Msg(MsgMalformed)
-				s.reply(req, tx, 0, 400, "Bad Request - Headers in Request-URI", nil)
-			}
-			return
-		}
-		if name := uriWithRawBytes(req); name != "" {
-			if !req.IsAck() {
-				s.log.Info().Str("peer", req.Source()).Str("method", LogText(string(req.Method))).Str("uri", name).Msg(MsgMalformed)
-				s.reply(req, tx, 0, 400, "Bad Request - Unescaped bytes in "+name, nil)
+				ev := s.log.Info().Str("peer", req.Source()).Str("method", LogText(string(req.Method)))
+				if field != "" {
+					ev = ev.Str(field, value)
+				}
+				ev.Msg(MsgMalformed)
+				s.reply(req, tx, 0, status, reason, nil)
 			}
 			return
 		}
@@ -126,6 +91,35 @@ func (s *Server) tracked(h sipgo.RequestHandler) sipgo.RequestHandler {
 		}()
 		h(req, tx)
 	}
+}
+
+// requestFault is the first fault of req that the Edge answers itself before any handler: the
+// status and reason of the answer, and the process-log field naming what was wrong (none for some).
+// Status 0: none.
+func requestFault(req *sip.Request) (status int, reason, field, value string) {
+	// sipgo itself only insists on Via and CSeq; every handler here relies on these too.
+	if missing := missingHeader(req); missing != "" {
+		return 400, "Bad Request - Missing " + missing, "missing", missing
+	}
+	// RFC 3261 §8.1.1.5: the CSeq method matches the request's; sipgo keys transactions on it.
+	if m := req.CSeq().MethodName; m != req.Method && !caseOnlyOfUnknown(m, req.Method) {
+		return 400, "Bad Request - CSeq method does not match", "cseq", LogText(req.CSeq().Value())
+	}
+	if dup := duplicateHeader(req); dup != "" {
+		return 400, "Bad Request - Duplicate " + dup, "duplicate", dup
+	}
+	// RFC 3261 §8.2.2.1: a Request-URI scheme the Edge does not serve gets 416 (RFC 4475 unkscm).
+	if !servedScheme(req.Recipient.Scheme) {
+		return 416, "Unsupported URI Scheme", "", ""
+	}
+	// RFC 3261 §19.1.1: a URI's headers are not allowed in a Request-URI (RFC 4475 escruri).
+	if len(req.Recipient.Headers) > 0 {
+		return 400, "Bad Request - Headers in Request-URI", "", ""
+	}
+	if name := uriWithRawBytes(req); name != "" {
+		return 400, "Bad Request - Unescaped bytes in " + name, "uri", name
+	}
+	return 0, "", "", ""
 }
 
 // caseOnlyOfUnknown reports a CSeq method that differs from the start line's only in case, for a
