@@ -37,6 +37,7 @@ func (d *dialog) current() *edgeConn {
 
 // touched records an in-dialog request from the owner over ec, which becomes the dialog's connection.
 func (d *dialog) touched(ec *edgeConn) {
+	ec.carried.Store(true)
 	d.mu.Lock()
 	d.conn = ec
 	d.times.activeAt = time.Now()
@@ -115,6 +116,7 @@ func (s *Server) answer(req *sip.Request, tx sip.ServerTransaction, ec *edgeConn
 	d := &dialog{invite: req, localTag: newTag(), cid: ec.cid, owner: peerIdentity(ec), sdp: body, sdpType: ctype,
 		contact: s.dialogContact(req), rtpPort: port, ended: make(chan struct{}), conn: ec}
 	d.key = dialogKey(req.CallID().Value(), d.localTag)
+	ec.carried.Store(true)
 	ec.hold() // 100, 180 (and 200 when nothing rings) in one TLS write: coalesce.go
 	defer func() { _ = ec.flush() }()
 	if err := tx.Respond(s.newResponse(req, ec.cid, 100, "Trying", "", nil, nil, "")); err != nil {

@@ -127,12 +127,15 @@ func (p *leanPath) lookup(key string) *leanTx {
 }
 
 func (p *leanPath) put(tx *leanTx) {
+	tx.ec.leanTxs.Add(1)
 	p.mu.Lock()
 	p.txs[tx.key] = tx
 	p.mu.Unlock()
 }
 
+// drop takes tx out of the table; terminate calls it once.
 func (p *leanPath) drop(tx *leanTx) {
+	tx.ec.leanTxs.Add(-1)
 	p.mu.Lock()
 	if p.txs[tx.key] == tx {
 		delete(p.txs, tx.key)
@@ -143,6 +146,9 @@ func (p *leanPath) drop(tx *leanTx) {
 // connClosed ends the transactions of a connection that is gone, as sipgo's transaction layer
 // does with TerminateOnConnClose: a handler waiting on one (a ringing INVITE) stops waiting.
 func (p *leanPath) connClosed(ec *edgeConn) {
+	if ec.leanTxs.Load() == 0 {
+		return // most connections that close have none: no walk over every connection's
+	}
 	p.mu.Lock()
 	var gone []*leanTx
 	for _, tx := range p.txs {

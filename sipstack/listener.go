@@ -86,6 +86,8 @@ type edgeConn struct {
 	watch     readWatch     // tells sipgo's close after unparsable input from the others
 	gone      chan struct{} // closed once sipgo closes the connection: dialogs on it are orphaned
 	closedAt  atomic.Int64  // when gone closed, in Unix ns; 0 while open
+	carried   atomic.Bool   // a dialog has been on this connection: its close concerns the dialog clock
+	leanTxs   atomic.Int32  // the call path's INVITE transactions of this connection in its table
 	goneOnce  sync.Once
 	wmu       sync.Mutex // orders writes and guards held and pending (coalesce.go)
 	held      bool
@@ -104,7 +106,9 @@ func (c *edgeConn) Close() error {
 		close(c.gone)
 		if c.l.lean != nil {
 			c.l.lean.connClosed(c)
-			c.l.lean.s.dialogsGone(c, time.Now())
+			if c.carried.Load() {
+				c.l.lean.s.dialogsGone(c, time.Now())
+			}
 		}
 	})
 	return c.Conn.Close()
