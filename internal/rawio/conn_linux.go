@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -26,33 +27,19 @@ func Conn(c net.Conn) net.Conn {
 	if err != nil {
 		return c
 	}
-	return &rawSock{TCPConn: tc, rc: rc}
+	return &rawSock{TCPConn: tc, in: newRawOp(rc, syscall.SYS_READ), out: newRawOp(rc, syscall.SYS_WRITE)}
 }
 
 type rawSock struct {
 	*net.TCPConn
-	rc syscall.RawConn
+	in, out *rawOp
 }
 
 func (s *rawSock) Read(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
-	var n int
-	var errno syscall.Errno
-	err := s.rc.Read(func(fd uintptr) bool {
-		for {
-			r, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-			switch e {
-			case syscall.EINTR:
-				continue
-			case syscall.EAGAIN:
-				return false
-			}
-			n, errno = int(r), e
-			return true
-		}
-	})
+	n, errno, err := s.in.do(b)
 	switch {
 	case err != nil:
 		return 0, s.opError("read", err)
@@ -65,7 +52,7 @@ func (s *rawSock) Read(b []byte) (int, error) {
 }
 
 func (s *rawSock) Write(b []byte) (int, error) {
-	done, errno, err := writeAll(s.rc, b)
+	done, errno, err := s.out.do(b)
 	switch {
 	case err != nil:
 		return done, s.opError("write", err)
@@ -88,16 +75,16 @@ func FileWriter(f *os.File) io.Writer {
 	if err != nil {
 		return f
 	}
-	return &rawFile{f: f, rc: rc}
+	return &rawFile{f: f, out: newRawOp(rc, syscall.SYS_WRITE)}
 }
 
 type rawFile struct {
-	f  *os.File
-	rc syscall.RawConn
+	f   *os.File
+	out *rawOp
 }
 
 func (w *rawFile) Write(b []byte) (int, error) {
-	done, errno, err := writeAll(w.rc, b)
+	done, errno, err := w.out.do(b)
 	switch {
 	case err != nil:
 		return done, &os.PathError{Op: "write", Path: w.f.Name(), Err: err}
@@ -107,24 +94,61 @@ func (w *rawFile) Write(b []byte) (int, error) {
 	return done, nil
 }
 
-// writeAll writes all of b through rc, a raw write at a time. A socket that cannot take more
-// (EAGAIN) makes rc wait in the poller for the rest; a regular file never says so.
-func writeAll(rc syscall.RawConn, b []byte) (done int, errno syscall.Errno, err error) {
-	err = rc.Write(func(fd uintptr) bool {
-		for done < len(b) {
-			r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[done])), uintptr(len(b)-done))
-			switch e {
-			case 0:
-				done += int(r)
-			case syscall.EINTR:
-			case syscall.EAGAIN:
-				return false
-			default:
-				errno = e
+// rawOp is one direction of raw system calls on a descriptor: a read returns what one read gives,
+// a write writes all of b, waiting in the poller when the descriptor cannot take more (EAGAIN;
+// a regular file never says so). Its callback is made once: a closure per call, handed to the
+// RawConn, went to the heap with everything it captured, four allocations a message.
+type rawOp struct {
+	mu    sync.Mutex // the callback's state; tls.Conn and the Edge log serialise their calls already
+	rc    syscall.RawConn
+	trap  uintptr
+	fn    func(fd uintptr) bool
+	b     []byte
+	done  int
+	errno syscall.Errno
+}
+
+func newRawOp(rc syscall.RawConn, trap uintptr) *rawOp {
+	o := &rawOp{rc: rc, trap: trap}
+	o.fn = o.step
+	return o
+}
+
+func (o *rawOp) do(b []byte) (int, syscall.Errno, error) {
+	if len(b) == 0 {
+		return 0, 0, nil
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.b, o.done, o.errno = b, 0, 0
+	var err error
+	if o.trap == syscall.SYS_READ {
+		err = o.rc.Read(o.fn)
+	} else {
+		err = o.rc.Write(o.fn)
+	}
+	done, errno := o.done, o.errno
+	o.b = nil // the caller's buffer is not kept
+	return done, errno, err
+}
+
+// step is the RawConn callback: false asks the poller to wait until the descriptor is ready.
+func (o *rawOp) step(fd uintptr) bool {
+	for {
+		rest := o.b[o.done:]
+		r, _, e := syscall.RawSyscall(o.trap, fd, uintptr(unsafe.Pointer(&rest[0])), uintptr(len(rest)))
+		switch e {
+		case 0:
+			o.done += int(r)
+			if o.trap == syscall.SYS_READ || o.done == len(o.b) || r == 0 {
 				return true
 			}
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false
+		default:
+			o.errno = e
+			return true
 		}
-		return true
-	})
-	return done, errno, err
+	}
 }

@@ -103,3 +103,24 @@ func TestFileWriterAppends(t *testing.T) {
 		t.Fatalf("file holds %q", b)
 	}
 }
+
+// A message's read and write allocate nothing: they run on every SIP message the Edge carries.
+func TestConnReadsAndWritesWithoutAllocating(t *testing.T) {
+	c, peer := pair(t)
+	go func() { _, _ = io.Copy(peer, peer) }() // the peer echoes
+	msg, buf := []byte("OPTIONS sip:x SIP/2.0"), make([]byte, 64)
+	allocs := testing.AllocsPerRun(200, func() {
+		if _, err := c.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, buf[:len(msg)]); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per write and read, want 0", allocs)
+	}
+	if n, err := c.Write(nil); n != 0 || err != nil {
+		t.Fatalf("an empty write: %d %v", n, err)
+	}
+}
