@@ -30,23 +30,15 @@ func BenchmarkRefusedCallNewConn(b *testing.B) {
 	}
 	for _, tg := range targets {
 		b.Run(tg.name, func(b *testing.B) {
-			roots := x509.NewCertPool()
-			roots.AddCert(e.lab.CA.Cert)
-			conf := &tls.Config{RootCAs: roots, ServerName: "sip.skype.lab", MaxVersion: tls.VersionTLS12,
-				Certificates: []tls.Certificate{*cert}}
+			conf := benchPeerTLS(e.lab.CA.Cert, cert)
 			b.ReportAllocs()
 			cpu := processCPU()
 			i := 0
 			for b.Loop() {
 				i++
-				c, err := tls.Dial("tcp", tg.addr, conf)
-				if err != nil {
-					b.Fatal(err)
-				}
-				br := bufio.NewReader(c)
-				p := &benchPeerConn{c: c, tp: textproto.NewReader(br), br: br}
+				p := dialBenchPeerWith(b, tg.addr, conf)
 				p.refusedCall(b, i)
-				_ = c.Close()
+				_ = p.c.Close()
 			}
 			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
 		})

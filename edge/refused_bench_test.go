@@ -68,14 +68,25 @@ type benchPeerConn struct {
 }
 
 func dialBenchPeer(b *testing.B, addr string, ca *x509.Certificate, cert *tls.Certificate) *benchPeerConn {
+	p := dialBenchPeerWith(b, addr, benchPeerTLS(ca, cert))
+	b.Cleanup(func() { _ = p.c.Close() })
+	return p
+}
+
+// benchPeerTLS is the hand-written peer's TLS: the Edge's lab CA, its FQDN, TLS 1.2, cert as client.
+func benchPeerTLS(ca *x509.Certificate, cert *tls.Certificate) *tls.Config {
 	roots := x509.NewCertPool()
 	roots.AddCert(ca)
-	c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: roots, ServerName: "sip.skype.lab", MaxVersion: tls.VersionTLS12,
-		Certificates: []tls.Certificate{*cert}})
+	return &tls.Config{RootCAs: roots, ServerName: "sip.skype.lab", MaxVersion: tls.VersionTLS12,
+		Certificates: []tls.Certificate{*cert}}
+}
+
+// dialBenchPeerWith opens one peer connection; the caller closes it.
+func dialBenchPeerWith(b *testing.B, addr string, conf *tls.Config) *benchPeerConn {
+	c, err := tls.Dial("tcp", addr, conf)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { _ = c.Close() })
 	br := bufio.NewReader(c)
 	return &benchPeerConn{c: c, tp: textproto.NewReader(br), br: br}
 }
