@@ -32,7 +32,8 @@ type leanPath struct {
 }
 
 func newLeanPath(s *Server, parser *sip.Parser) *leanPath {
-	p := &leanPath{s: s, parser: parser, txs: make(map[string]*leanTx), max: s.cfg.MaxMessageBytes}
+	p := &leanPath{s: s, parser: parser, txs: make(map[string]*leanTx), max: s.cfg.MaxMessageBytes,
+		work: newWorkerPool(s.closed)}
 	p.acks.wait = s.cfg.AckTimeout
 	p.handlers = map[sip.RequestMethod]sipgo.RequestHandler{
 		sip.INVITE: s.tracked(s.onInvite),
@@ -40,7 +41,6 @@ func newLeanPath(s *Server, parser *sip.Parser) *leanPath {
 		sip.BYE:    s.tracked(s.onBye),
 		sip.CANCEL: s.tracked(s.onCancel),
 	}
-	p.work.start(s.closed)
 	return p
 }
 

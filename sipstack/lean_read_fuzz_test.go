@@ -72,7 +72,7 @@ func fuzzConn(took func(*sip.Request)) *edgeConn {
 	s := &Server{cfg: Config{AckTimeout: time.Second, MaxMessageBytes: 1 << 16}, closed: make(chan struct{})}
 	parser := sip.NewParser(sip.WithHeadersParsers(edgeHeaderParsers()))
 	parser.MaxMessageLength = s.cfg.MaxMessageBytes
-	p := &leanPath{s: s, parser: parser, txs: map[string]*leanTx{}, max: s.cfg.MaxMessageBytes}
+	p := &leanPath{s: s, parser: parser, txs: map[string]*leanTx{}, max: s.cfg.MaxMessageBytes, work: newWorkerPool(s.closed)}
 	p.acks.wait = time.Second
 	record := func(req *sip.Request, _ sip.ServerTransaction) { took(req) }
 	p.handlers = map[sip.RequestMethod]sipgo.RequestHandler{sip.INVITE: record, sip.ACK: record, sip.BYE: record, sip.CANCEL: record}
